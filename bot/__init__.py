@@ -1,0 +1,1 @@
+"""diaspora-bot: wiring, configuration and the command-line entry point."""

@@ -1,0 +1,47 @@
+"""The one list of commands: it feeds /help, Telegram's command menu and the README's table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    """A bot command with its description in each language."""
+
+    name: str
+    description: dict[str, str]
+    admin: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", {"en": "Welcome and choose your language", "km": "ស្វាគមន៍ និងជ្រើសរើសភាសា",
+                      "fr": "Bienvenue et choix de la langue"}),
+    Command("help", {"en": "How to ask, with examples", "km": "របៀបសួរ និងឧទាហរណ៍",
+                     "fr": "Comment poser une question, avec exemples"}),
+    Command("language", {"en": "Choose the reply language", "km": "ជ្រើសរើសភាសាឆ្លើយ",
+                         "fr": "Choisir la langue des réponses"}),
+)
+
+
+def public_commands() -> list[Command]:
+    """Commands every user sees."""
+    return [c for c in COMMANDS if not c.admin]
+
+
+def admin_commands() -> list[Command]:
+    """Commands only admins may use."""
+    return [c for c in COMMANDS if c.admin]
+
+
+def help_lines(lang: str, include_admin: bool = False) -> list[str]:
+    """'/name - description' lines for /help."""
+    return [f"/{c.name} - {c.description.get(lang) or c.description['en']}"
+            for c in COMMANDS if include_admin or not c.admin]
+
+
+def markdown_table() -> str:
+    """The README's command table."""
+    rows = ["| Command | What it does | Who |", "| --- | --- | --- |"]
+    rows += [f"| `/{c.name}` | {c.description['en']} | {'admins' if c.admin else 'everyone'} |" for c in COMMANDS]
+    return "\n".join(rows)

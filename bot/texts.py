@@ -1,0 +1,129 @@
+"""Every fixed text of the bot, in English, Khmer and French.
+
+The Khmer and French texts were written by the developers and have not yet been reviewed by a
+native speaker (REVIEWED says so); English is the reference.
+"""
+
+from __future__ import annotations
+
+REVIEWED = {"en": True, "km": False, "fr": False}
+LANGUAGE_NAMES = {"km": "ខ្មែរ", "en": "English", "fr": "Français"}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "welcome": {
+        "en": "Hello! I answer questions about working abroad and the Cambodian diaspora: your rights, "
+              "the institutions that can help, migration policies, facts and figures. Every answer says "
+              "where it comes from. Type your question in Khmer, English or French.",
+        "km": "សួស្តី! ខ្ញុំឆ្លើយសំណួរអំពីការធ្វើការនៅបរទេស និងជនខ្មែរនៅបរទេស៖ សិទ្ធិរបស់អ្នក "
+              "ស្ថាប័នដែលអាចជួយ គោលនយោបាយចំណាកស្រុក និងតួលេខ។ ចម្លើយនីមួយៗបញ្ជាក់ប្រភព។ "
+              "សូមសរសេរសំណួររបស់អ្នកជាភាសាខ្មែរ អង់គ្លេស ឬបារាំង។",
+        "fr": "Bonjour ! Je réponds aux questions sur le travail à l'étranger et la diaspora cambodgienne : "
+              "vos droits, les institutions qui peuvent aider, les politiques migratoires, les chiffres. "
+              "Chaque réponse cite ses sources. Écrivez votre question en khmer, anglais ou français.",
+    },
+    "help_intro": {
+        "en": "Ask a question in your own words, for example:",
+        "km": "សូមសួរជាពាក្យរបស់អ្នកផ្ទាល់ ឧទាហរណ៍៖",
+        "fr": "Posez votre question avec vos mots, par exemple :",
+    },
+    "help_examples": {
+        "en": "• How much is a passport?\n• My boss does not pay me\n• I want to work in Korea\n• Can I vote from abroad?",
+        "km": "• លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន?\n• ថៅកែមិនបើកប្រាក់ខែខ្ញុំ\n• ខ្ញុំចង់ទៅធ្វើការនៅកូរ៉េ\n• តើខ្ញុំអាចបោះឆ្នោតពីបរទេសបានទេ?",
+        "fr": "• Combien coûte un passeport ?\n• Mon patron ne me paie pas\n• Je veux travailler en Corée\n• Puis-je voter depuis l'étranger ?",
+    },
+    "help_commands": {"en": "Commands:", "km": "ពាក្យបញ្ជា៖", "fr": "Commandes :"},
+    "not_advice": {
+        "en": "This is information, not legal advice.",
+        "km": "នេះជាព័ត៌មាន មិនមែនជាដំបូន្មានផ្លូវច្បាប់ទេ។",
+        "fr": "Ceci est une information, pas un conseil juridique.",
+    },
+    "unknown": {
+        "en": "Sorry, I don't know the answer to that. I can answer questions about: {topics}. "
+              "Try other words, or browse with /topics.",
+        "km": "សូមទោស ខ្ញុំមិនដឹងចម្លើយនេះទេ។ ខ្ញុំអាចឆ្លើយសំណួរអំពី៖ {topics}។ "
+              "សូមសាកល្បងពាក្យផ្សេង ឬមើលប្រធានបទតាម /topics ។",
+        "fr": "Désolé, je ne connais pas la réponse. Je peux répondre sur : {topics}. "
+              "Essayez d'autres mots, ou parcourez les sujets avec /topics.",
+    },
+    "topics_line": {
+        "en": "your rights, passports, work in Thailand, Korea and Malaysia, unpaid wages and complaints, "
+              "the ministries that help, migration policies, remittances, voting, nationality, "
+              "ID cards, Cambodian associations abroad",
+        "km": "សិទ្ធិរបស់អ្នក លិខិតឆ្លងដែន ការងារនៅថៃ កូរ៉េ និងម៉ាឡេស៊ី ប្រាក់ខែមិនបានបើក និងពាក្យបណ្តឹង "
+              "ក្រសួងដែលជួយ គោលនយោបាយចំណាកស្រុក ការផ្ញើប្រាក់ ការបោះឆ្នោត សញ្ជាតិ អត្តសញ្ញាណប័ណ្ណ "
+              "សមាគមខ្មែរនៅបរទេស",
+        "fr": "vos droits, les passeports, le travail en Thaïlande, en Corée et en Malaisie, les salaires impayés "
+              "et les plaintes, les ministères qui aident, les politiques migratoires, les transferts d'argent, "
+              "le vote, la nationalité, la carte d'identité, les associations cambodgiennes à l'étranger",
+    },
+    "did_you_mean": {"en": "Did you mean:", "km": "តើអ្នកចង់និយាយអំពី៖", "fr": "Vouliez-vous dire :"},
+    "choose_number": {
+        "en": "Reply with a number to choose.",
+        "km": "សូមឆ្លើយដោយលេខ ដើម្បីជ្រើសរើស។",
+        "fr": "Répondez par un numéro pour choisir.",
+    },
+    "see_also": {"en": "See also:", "km": "មើលផងដែរ៖", "fr": "Voir aussi :"},
+    "sources": {"en": "Sources:", "km": "ប្រភព៖", "fr": "Sources :"},
+    "fallback_note": {
+        "en": "(Not yet available in English.)",
+        "km": "(មិនទាន់មានជាភាសាខ្មែរនៅឡើយទេ ខាងក្រោមនេះជាភាសាអង់គ្លេស។)",
+        "fr": "(Pas encore disponible en français : voici la version anglaise.)",
+    },
+    "unreviewed_note": {
+        "en": "",
+        "km": "(ការបកប្រែនេះមិនទាន់ត្រូវបានពិនិត្យដោយមនុស្សនៅឡើយទេ។)",
+        "fr": "(Traduction pas encore relue par une personne.)",
+    },
+    "greeting": {
+        "en": "Hello! Ask me anything about working abroad, your rights or the Cambodian diaspora. /help shows examples.",
+        "km": "សួស្តី! សូមសួរខ្ញុំអំពីការធ្វើការនៅបរទេស សិទ្ធិរបស់អ្នក ឬជនខ្មែរនៅបរទេស។ /help បង្ហាញឧទាហរណ៍។",
+        "fr": "Bonjour ! Posez-moi vos questions sur le travail à l'étranger, vos droits ou la diaspora cambodgienne. /help montre des exemples.",
+    },
+    "thanks": {
+        "en": "You're welcome! Take care, and ask again any time.",
+        "km": "មិនអីទេ! សូមថែរក្សាខ្លួន ហើយសួរមកវិញពេលណាក៏បាន។",
+        "fr": "Avec plaisir ! Prenez soin de vous, et revenez quand vous voulez.",
+    },
+    "empty": {
+        "en": "Please type a question.",
+        "km": "សូមសរសេរសំណួរ។",
+        "fr": "Veuillez écrire une question.",
+    },
+    "error": {
+        "en": "Sorry, something went wrong on my side. Please try again in a moment.",
+        "km": "សូមទោស មានបញ្ហាខាងខ្ញុំ។ សូមព្យាយាមម្តងទៀតបន្តិចក្រោយ។",
+        "fr": "Désolé, une erreur s'est produite de mon côté. Réessayez dans un instant.",
+    },
+    "choose_language": {
+        "en": "Choose your language:",
+        "km": "សូមជ្រើសរើសភាសា៖",
+        "fr": "Choisissez votre langue :",
+    },
+    "language_set": {
+        "en": "I will answer in English.",
+        "km": "ខ្ញុំនឹងឆ្លើយជាភាសាខ្មែរ។",
+        "fr": "Je répondrai en français.",
+    },
+    "text_only": {
+        "en": "Sorry, I can read text only. Please type your question.",
+        "km": "សូមទោស ខ្ញុំអានបានតែអក្សរប៉ុណ្ណោះ។ សូមសរសេរសំណួររបស់អ្នក។",
+        "fr": "Désolé, je ne lis que le texte. Écrivez votre question.",
+    },
+    "not_allowed": {
+        "en": "Sorry, I don't know that command. /help lists what I can do.",
+        "km": "សូមទោស ខ្ញុំមិនស្គាល់ពាក្យបញ្ជានេះទេ។ /help បង្ហាញអ្វីដែលខ្ញុំអាចធ្វើ។",
+        "fr": "Désolé, je ne connais pas cette commande. /help liste ce que je sais faire.",
+    },
+    "console_intro": {
+        "en": "diaspora-bot console chat ({entries} entries). Type a question; /help for commands, /quit to leave.",
+        "km": "ការជជែកតាមកុងសូល diaspora-bot ({entries} ធាតុ)។ សរសេរសំណួរ។ /help សម្រាប់ពាក្យបញ្ជា /quit ដើម្បីចាកចេញ។",
+        "fr": "diaspora-bot en console ({entries} fiches). Écrivez une question ; /help pour les commandes, /quit pour quitter.",
+    },
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """A fixed text in `lang` (English when missing), with {placeholders} filled."""
+    texts = TEXTS[key]
+    text = texts.get(lang) or texts["en"]
+    return text.format(**values) if values else text

@@ -1,0 +1,1 @@
+"""Telegram handlers: each module parses updates, calls knowledge/storage and renders a reply."""

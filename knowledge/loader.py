@@ -1,0 +1,368 @@
+"""Load and validate knowledge-base YAML: every problem reported at once, with file and line.
+
+Parsing is safe (no Python objects), aliases are refused (no billion-laughs expansion), files are
+size-capped before parsing, and nothing here raises anything but `KnowledgeBaseInvalid`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .schema import KINDS, LANGS, Entry, KnowledgeBase, Source
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # short enough for 64-byte callback data
+ENTRY_FIELDS = {
+    "id", "kind", "title", "answer", "questions", "keywords", "sources",
+    "year", "period", "country", "related", "reviewed",
+}
+REQUIRED_FIELDS = ("id", "kind", "title", "answer", "sources")
+TOP_LEVEL_FIELDS = {"entries", "synonyms"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation error, located in a file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeBaseInvalid(Exception):
+    """The knowledge base has errors; `problems` lists them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def bundled_path() -> Path:
+    """The folder of the knowledge base shipped with the package."""
+    return Path(str(resources.files("knowledge") / "data"))
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+class _LineDict(dict):
+    line = 0
+    key_lines: dict
+
+
+class _LineList(list):
+    line = 0
+    item_lines: list
+
+
+class _AliasRefused(yaml.YAMLError):
+    pass
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records line numbers and refuses aliases and duplicate keys."""
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed")
+        return super().compose_node(parent, index)
+
+    def construct_line_map(self, node):
+        data = _LineDict()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        self.flatten_mapping(node)
+        duplicates = []
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark)
+            if key in data.key_lines:
+                duplicates.append((key, key_node.start_mark.line + 1))
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_lines[key] = key_node.start_mark.line + 1
+        data.duplicates = duplicates
+
+    def construct_line_seq(self, node):
+        data = _LineList()
+        data.line = node.start_mark.line + 1
+        data.item_lines = [n.start_mark.line + 1 for n in node.value]
+        yield data
+        data.extend(self.construct_object(n, deep=True) for n in node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_line_seq)
+# Dates and times stay strings: a KB has no use for them and they do not survive JSON.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def parse_yaml(text: str | bytes, name: str) -> object:
+    """Parse one YAML document with line numbers; raise KnowledgeBaseInvalid on any parse error."""
+    if len(text) > MAX_FILE_BYTES:
+        raise KnowledgeBaseInvalid([Problem(name, 0, f"file too large (over {MAX_FILE_BYTES // 1024} KiB)")])
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise KnowledgeBaseInvalid([Problem(name, 0, f"not UTF-8 text ({exc.reason})")]) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _AliasRefused as exc:
+        line = int(str(exc).split(":")[0].removeprefix("line "))
+        raise KnowledgeBaseInvalid([Problem(name, line, "YAML aliases (*name) are not allowed")]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise KnowledgeBaseInvalid([Problem(name, line, f"YAML syntax: {exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseInvalid([Problem(name, 0, f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise KnowledgeBaseInvalid([Problem(name, 0, "YAML nested too deeply")]) from None
+
+
+# --- Validation -------------------------------------------------------------------------------
+
+class _Checker:
+    """Collects problems while turning parsed documents into entries."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def err(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    def texts(self, file: str, raw: object, line: int, field: str, required_en: bool) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            self.err(file, line, f"'{field}' must be a mapping of language to text (en, km, fr)")
+            return {}
+        out = {}
+        for lang, value in raw.items():
+            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
+            if lang not in LANGS:
+                self.err(file, at, f"'{field}': unknown language {lang!r} (expected one of {', '.join(LANGS)})")
+            elif not isinstance(value, str) or not value.strip():
+                self.err(file, at, f"'{field}.{lang}' must be a non-empty text")
+            else:
+                out[lang] = value.strip()
+        if required_en and "en" not in out and not any(p.message.startswith(f"'{field}.en'") for p in self.problems):
+            self.err(file, line, f"'{field}' has no English ('en') text")
+        return out
+
+    def phrase_lists(self, file: str, raw: object, line: int, field: str) -> dict[str, tuple[str, ...]]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.err(file, line, f"'{field}' must be a mapping of language to a list of texts")
+            return {}
+        out = {}
+        for lang, value in raw.items():
+            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
+            if lang not in LANGS:
+                self.err(file, at, f"'{field}': unknown language {lang!r} (expected one of {', '.join(LANGS)})")
+                continue
+            if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+                self.err(file, at, f"'{field}.{lang}' must be a list of texts")
+                continue
+            out[lang] = tuple(str(v).strip() for v in value if str(v).strip())
+        return out
+
+    def sources(self, file: str, raw: object, line: int) -> tuple[Source, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.err(file, line, "'sources' must be a non-empty list of {title, url}")
+            return ()
+        out = []
+        for i, item in enumerate(raw):
+            at = raw.item_lines[i] if isinstance(raw, _LineList) else line
+            if not isinstance(item, dict):
+                self.err(file, at, "a source must be a mapping with 'title' and 'url'")
+                continue
+            unknown = set(item) - {"title", "url"}
+            if unknown:
+                self.err(file, at, f"a source has unknown field(s): {', '.join(map(str, sorted(unknown, key=str)))}")
+            title, url = item.get("title"), item.get("url")
+            if not isinstance(title, str) or not title.strip():
+                self.err(file, at, "a source needs a non-empty 'title'")
+            if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
+                self.err(file, at, f"source {str(title)[:60]!r} needs an http(s) 'url'")
+            elif isinstance(title, str) and title.strip():
+                out.append(Source(title.strip(), url.strip()))
+        return tuple(out)
+
+    def entry(self, file: str, raw: object, line: int) -> Entry | None:
+        if not isinstance(raw, dict):
+            self.err(file, line, "an entry must be a mapping")
+            return None
+        line = getattr(raw, "line", line)
+        kl = raw.key_lines if isinstance(raw, _LineDict) else {}
+        before = len(self.problems)
+        for key, at in getattr(raw, "duplicates", []):
+            self.err(file, at, f"field {key!r} appears twice")
+        for key in raw:
+            if key not in ENTRY_FIELDS:
+                self.err(file, kl.get(key, line), f"unknown field {key!r}")
+        for key in REQUIRED_FIELDS:
+            if key not in raw:
+                self.err(file, line, f"missing field {key!r}")
+        entry_id = raw.get("id")
+        if "id" in raw and (not isinstance(entry_id, str) or not ID_RE.match(entry_id)):
+            self.err(file, kl.get("id", line), f"id {entry_id!r} must be lowercase letters, digits and '-' (at most 48)")
+        kind = raw.get("kind")
+        if "kind" in raw and kind not in KINDS:
+            self.err(file, kl.get("kind", line), f"kind {kind!r} must be one of {', '.join(KINDS)}")
+        title = self.texts(file, raw.get("title"), kl.get("title", line), "title", True) if "title" in raw else {}
+        answer = self.texts(file, raw.get("answer"), kl.get("answer", line), "answer", True) if "answer" in raw else {}
+        questions = self.phrase_lists(file, raw.get("questions"), kl.get("questions", line), "questions")
+        keywords = self.phrase_lists(file, raw.get("keywords"), kl.get("keywords", line), "keywords")
+        sources = self.sources(file, raw.get("sources"), kl.get("sources", line)) if "sources" in raw else ()
+        year = raw.get("year")
+        if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 1000 <= year <= 2100):
+            self.err(file, kl.get("year", line), f"year {year!r} must be a whole number like 2009")
+        period = raw.get("period")
+        if period is not None and not isinstance(period, str):
+            self.err(file, kl.get("period", line), "period must be a text like \"2014-2018\"")
+        country = raw.get("country")
+        if country is not None and not isinstance(country, str):
+            self.err(file, kl.get("country", line), "country must be a text")
+        related = raw.get("related") or []
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            self.err(file, kl.get("related", line), "related must be a list of entry ids")
+            related = []
+        reviewed = raw.get("reviewed") or {}
+        if not isinstance(reviewed, dict) or not all(
+                k in LANGS and isinstance(v, bool) for k, v in reviewed.items()):
+            self.err(file, kl.get("reviewed", line), "reviewed must map languages (en, km, fr) to true/false")
+            reviewed = {}
+        if len(self.problems) > before:
+            return None
+        return Entry(
+            id=entry_id, kind=kind, title=title, answer=answer, questions=questions,
+            keywords=keywords, sources=sources, year=year, period=period, country=country,
+            related=tuple(related), reviewed=dict(reviewed),
+        )
+
+    def synonyms(self, file: str, raw: object, line: int) -> dict[str, list[tuple[str, ...]]]:
+        out: dict[str, list[tuple[str, ...]]] = {}
+        if not isinstance(raw, dict):
+            self.err(file, line, "'synonyms' must map a language to a list of word groups")
+            return out
+        for lang, groups in raw.items():
+            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
+            if lang not in LANGS:
+                self.err(file, at, f"'synonyms': unknown language {lang!r}")
+                continue
+            if not isinstance(groups, list):
+                self.err(file, at, f"'synonyms.{lang}' must be a list of word groups")
+                continue
+            for i, group in enumerate(groups):
+                g_at = groups.item_lines[i] if isinstance(groups, _LineList) else at
+                if (not isinstance(group, list) or len(group) < 2
+                        or not all(isinstance(w, str) and w.strip() for w in group)):
+                    self.err(file, g_at, "a synonym group must be a list of at least two words")
+                    continue
+                out.setdefault(lang, []).append(tuple(w.strip() for w in group))
+        return out
+
+
+def build(documents: list[tuple[str, object]]) -> KnowledgeBase:
+    """Validate parsed documents (name, data) into a KnowledgeBase, or raise with every problem."""
+    check = _Checker()
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    synonyms: dict[str, list[tuple[str, ...]]] = {}
+    related_refs: list[tuple[str, int, str, str]] = []
+    for name, data in documents:
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            check.err(name, getattr(data, "line", 1), "a knowledge file must be a mapping with 'entries'")
+            continue
+        kl = data.key_lines if isinstance(data, _LineDict) else {}
+        for key in data:
+            if key not in TOP_LEVEL_FIELDS:
+                check.err(name, kl.get(key, 1), f"unknown top-level field {key!r} (expected 'entries' or 'synonyms')")
+        if "synonyms" in data:
+            for lang, groups in check.synonyms(name, data["synonyms"], kl.get("synonyms", 1)).items():
+                synonyms.setdefault(lang, []).extend(groups)
+        raw_entries = data.get("entries", [])
+        if not isinstance(raw_entries, list):
+            check.err(name, kl.get("entries", 1), "'entries' must be a list")
+            continue
+        for i, raw in enumerate(raw_entries):
+            line = raw_entries.item_lines[i] if isinstance(raw_entries, _LineList) else 1
+            entry = check.entry(name, raw, line)
+            if entry is None:
+                continue
+            where = f"{name}:{getattr(raw, 'line', line)}"
+            if entry.id in seen:
+                check.err(name, getattr(raw, "line", line), f"duplicate id {entry.id!r} (first at {seen[entry.id]})")
+                continue
+            seen[entry.id] = where
+            entries.append(entry)
+            rel_line = raw.key_lines.get("related", line) if isinstance(raw, _LineDict) else line
+            related_refs.extend((name, rel_line, entry.id, r) for r in entry.related)
+    for name, line, entry_id, ref in related_refs:
+        if ref not in seen:
+            check.err(name, line, f"entry {entry_id!r}: related id {ref!r} does not exist")
+    if check.problems:
+        raise KnowledgeBaseInvalid(check.problems)
+    return KnowledgeBase(tuple(entries), {k: tuple(v) for k, v in synonyms.items()})
+
+
+def yaml_files(path: Path) -> list[Path]:
+    """The YAML files of a folder (sorted), or the file itself."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
+def load_path(path: str | Path) -> KnowledgeBase:
+    """Load a knowledge-base folder or a single YAML file."""
+    path = Path(path)
+    if not path.exists():
+        raise KnowledgeBaseInvalid([Problem(str(path), 0, "no such file or folder")])
+    files = yaml_files(path)
+    if not files:
+        raise KnowledgeBaseInvalid([Problem(str(path), 0, "no .yaml files in this folder")])
+    documents, problems = [], []
+    for file in files:
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                raise KnowledgeBaseInvalid([Problem(str(file), 0, "file too large")])
+            documents.append((str(file), parse_yaml(file.read_bytes(), str(file))))
+        except KnowledgeBaseInvalid as exc:
+            problems.extend(exc.problems)
+        except OSError as exc:
+            problems.append(Problem(str(file), 0, f"cannot read: {exc.strerror}"))
+    try:
+        kb = build(documents)
+    except KnowledgeBaseInvalid as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise KnowledgeBaseInvalid(problems)
+    return kb
+
+
+def load_text(text: str | bytes, name: str = "upload.yaml") -> KnowledgeBase:
+    """Load a knowledge base from one YAML document."""
+    return build([(name, parse_yaml(text, name))])
+
+
+def load_data(data: dict, name: str = "revision") -> KnowledgeBase:
+    """Load a knowledge base from its plain structure (a stored revision, a JSON export)."""
+    return build([(name, data)])
+
+
+def load_bundled() -> KnowledgeBase:
+    """The knowledge base shipped with the package."""
+    return load_path(bundled_path())

@@ -1,0 +1,94 @@
+"""The knowledge base as plain dataclasses: entries with multilingual texts and their sources."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+LANGS = ("en", "km", "fr")
+KINDS = ("fact", "right", "policy", "obstacle", "practice", "institution", "organisation", "about")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited document: a title and an http(s) URL."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answerable item of knowledge, in up to three languages."""
+
+    id: str
+    kind: str
+    title: dict[str, str]
+    answer: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    keywords: dict[str, tuple[str, ...]]
+    sources: tuple[Source, ...]
+    year: int | None = None
+    period: str | None = None
+    country: str | None = None
+    related: tuple[str, ...] = ()
+    reviewed: dict[str, bool] = field(default_factory=dict)
+
+    def text(self, field_name: str, lang: str) -> tuple[str, bool]:
+        """The title or answer in `lang`, and whether it fell back to English."""
+        texts: dict[str, str] = getattr(self, field_name)
+        if texts.get(lang):
+            return texts[lang], False
+        return texts["en"], lang != "en"
+
+    def to_data(self) -> dict:
+        """The entry as the plain structure of the YAML schema (for export and revisions)."""
+        data: dict = {"id": self.id, "kind": self.kind}
+        for name in ("year", "period", "country"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        data["title"] = dict(self.title)
+        data["answer"] = dict(self.answer)
+        data["questions"] = {lang: list(qs) for lang, qs in self.questions.items()}
+        data["keywords"] = {lang: list(ks) for lang, ks in self.keywords.items()}
+        data["sources"] = [{"title": s.title, "url": s.url} for s in self.sources]
+        if self.related:
+            data["related"] = list(self.related)
+        if self.reviewed:
+            data["reviewed"] = dict(self.reviewed)
+        return data
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A validated, immutable set of entries and the admins' synonym lists."""
+
+    entries: tuple[Entry, ...]
+    synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or None."""
+        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def by_kind(self, kind: str) -> list[Entry]:
+        """Entries of one kind, in knowledge-base order."""
+        return [e for e in self.entries if e.kind == kind]
+
+    def to_data(self) -> dict:
+        """The whole knowledge base as one YAML-schema document."""
+        data: dict = {"entries": [e.to_data() for e in self.entries]}
+        if self.synonyms:
+            data["synonyms"] = {lang: [list(g) for g in groups] for lang, groups in self.synonyms.items()}
+        return data
+
+    def content_hash(self) -> str:
+        """A SHA-256 of the canonical JSON form: equal content, equal hash."""
+        blob = json.dumps(self.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -1,0 +1,133 @@
+"""Text normalisation and tokenisation shared by the knowledge base and the queries.
+
+The same functions run over the knowledge base when the index is built and over every question,
+so that a Khmer word spelled with either form of the subscript letter, a French word typed without
+accents or an English plural all meet the same token.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import khmercut
+
+LANGS = ("en", "km", "fr")
+
+# Zero-width characters that Khmer typists insert (or not) between words.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# The subscript DA (្ដ) and subscript TA (្ត) are written interchangeably; unify on ្ត.
+_COENG_DA = "\u17d2\u178a"
+_COENG_TA = "\u17d2\u178f"
+_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+
+
+def _latin_fold_table() -> dict[int, str]:
+    """Map accented Latin letters to their base letter (é -> e, ç -> c, œ -> oe)."""
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii():
+            table[code] = base
+    table.update({ord("œ"): "oe", ord("æ"): "ae", ord("ß"): "ss", ord("’"): "'", ord("‘"): "'"})
+    return table
+
+
+_LATIN_FOLD = _latin_fold_table()
+
+KHMER_RE = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+")
+_HAS_KHMER = re.compile(r"[\u1780-\u17ff]")
+# Anything that is not a letter, a digit, Khmer, or a few signs that carry meaning in a question.
+_SEPARATORS = re.compile(r"[^\w\u1780-\u17dd\u17e0-\u17e9\u19e0-\u19ff.]+")
+_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}\b)")  # 2,782 and 375 635 -> 2782, 375635
+_KHMER_PUNCT = re.compile(r"[\u17d4-\u17da\u17dc]")  # ។ ៕ ៖ ៗ ៘ ៙ ៚ ៜ
+_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")  # keep the dot of 8.76, drop a full stop
+
+
+def normalize_khmer(text: str) -> str:
+    """NFC, without zero-width characters, with one spelling of the subscript letter."""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    return text.replace(_COENG_DA, _COENG_TA)
+
+
+def normalize(text: str) -> str:
+    """Fold a text for matching: Khmer normalised, case and Latin accents folded, punctuation dropped."""
+    text = normalize_khmer(text).casefold().translate(_LATIN_FOLD).translate(_KHMER_DIGITS)
+    text = _THOUSANDS.sub("", _KHMER_PUNCT.sub(" ", text))
+    text = _SEPARATORS.sub(" ", text.replace("'", " "))
+    text = _DOTS.sub(" ", text)
+    return " ".join(text.split())
+
+
+def has_khmer(text: str) -> bool:
+    """True when the text contains Khmer script."""
+    return bool(_HAS_KHMER.search(text))
+
+
+@lru_cache(maxsize=50_000)
+def segment_khmer(run: str) -> tuple[str, ...]:
+    """Split a run of Khmer script into words with khmercut's CRF model."""
+    return tuple(t for t in khmercut.tokenize(run) if t.strip() and not t.isspace())
+
+
+def _stem(token: str) -> str:
+    """A light plural stripper for English and French words (agencies -> agency, workers -> worker)."""
+    if len(token) <= 3 or not token.isascii() or not token.isalpha():
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith(("ss", "us", "is")):
+        return token
+    if token.endswith("s") or (token.endswith("x") and token.endswith(("aux", "eux"))):
+        return token[:-1]
+    return token
+
+
+# Words that carry no topic. Checked before stemming. Question words stay out of this list only
+# where they decide the topic (none do here: "how much" + "passport" is carried by "passport").
+STOPWORDS = frozenset("""
+a an the is are was were be been being am to of in on at for and or but not no nor so if then than
+what whats who whom whose how when where which why do does did doing done can could would should will
+shall may might must i im i'm my me mine myself you your yours we our they them their he she him her
+his it its this that these those there here with without about from by as into onto over under up
+please tell know want wanna need get got give any some much many more most very too also just only
+s t d ll ve re m don didn doesn isn aren wasn won cant can't dont hi hey hello thanks thank
+le la les l de des du d un une et ou est sont etre ete que qu qui quoi quel quelle quels quelles
+comment pour par en au aux a je j tu il elle on nous vous ils elles me m mon ma mes ton ta tes son sa ses
+notre nos votre vos leur leurs ce cet cette ces c se s y ne n pas plus dans sur avec sans chez
+est-ce peux peut puis pouvez faire fait dire dis savoir sais voudrais veux veut ai as avez avoir
+bonjour salut merci svp stp
+តើ ខ្ញុំ ខ្ញុំបាទ នាងខ្ញុំ អ្នក បង ប្អូន គាត់ យើង គេ វា នៅ ទៅ មក និង ជា បាន មាន ទេ អ្វី ណា ដែល
+របស់ នេះ នោះ គឺ ឬ ក្នុង ដើម្បី ពី ហើយ ចង់ អាច សូម ដល់ ផង ដែរ ទៀត ហ្នឹង យ៉ាងម៉េច យ៉ាងដូចម្តេច
+ដូចម្តេច ម៉េច អី ឲ្យ អោយ ឱ្យ ត្រូវ ការ ដឹង ចឹង ចុះ ប្រាប់ ជួយ ផ្ង ណាស់ បន្តិច
+""".split())
+
+
+def words(normalized: str) -> list[str]:
+    """Topic tokens of an already normalised text: Khmer runs segmented, stop words dropped, words stemmed."""
+    out: list[str] = []
+    for chunk in normalized.split():
+        pos = 0
+        for m in KHMER_RE.finditer(chunk):
+            if m.start() > pos:
+                out.append(chunk[pos:m.start()])
+            out.extend(segment_khmer(m.group()))
+            pos = m.end()
+        if pos < len(chunk):
+            out.append(chunk[pos:])
+    return [_stem(t) for t in out if t and t not in STOPWORDS]
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalise then split a raw text into matching tokens."""
+    return words(normalize(text))
+
+
+def khmer_ngrams(normalized: str, n: int = 3) -> set[str]:
+    """Character n-grams of the Khmer letters of a text, spaces removed (robust to typos and segmentation)."""
+    khmer = "".join(KHMER_RE.findall(normalized))
+    if len(khmer) < n:
+        return {khmer} if khmer else set()
+    return {khmer[i:i + n] for i in range(len(khmer) - n + 1)}

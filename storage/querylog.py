@@ -1,0 +1,76 @@
+"""The query log: what was asked and how well it was answered, never who asked it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import sqlite_utils
+
+from .db import now
+
+
+def _group_key(question: str) -> str:
+    """Questions that differ only in case, spacing and punctuation count as one."""
+    text = unicodedata.normalize("NFC", question).casefold()
+    text = "".join(ch if ch.isalnum() or unicodedata.category(ch).startswith("M") else " " for ch in text)
+    return " ".join(text.split())
+
+
+class QueryLog:
+    """Records questions with the match they got; summarises them for admins."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.table = db["query_log"]
+
+    def record(self, question: str, language: str, entry_id: str | None, score: float,
+               answered: bool, intent: str) -> None:
+        """Log one question (no user identifier is ever stored)."""
+        self.table.insert({
+            "time": now(), "language": language, "question": question[:1000], "entry_id": entry_id,
+            "score": score, "answered": int(answered), "intent": intent,
+        })
+
+    def count(self) -> int:
+        return self.table.count
+
+    def unanswered(self, limit: int = 20) -> list[dict]:
+        """Questions not answered confidently, grouped, most frequent first, minus dismissed ones."""
+        dismissed = {r["question"] for r in self.db["dismissed_questions"].rows}
+        groups: dict[str, dict] = {}
+        for row in self.db.query(
+                "select question, language, entry_id, score, time from query_log "
+                "where answered = 0 and intent in ('unknown', 'choose') order by id desc limit 5000"):
+            key = _group_key(row["question"])
+            if not key or key in dismissed:
+                continue
+            g = groups.setdefault(key, {"question": row["question"], "language": row["language"],
+                                        "count": 0, "entry_id": row["entry_id"], "last": row["time"]})
+            g["count"] += 1
+        recent_first = sorted(groups.values(), key=lambda g: g["last"], reverse=True)
+        return sorted(recent_first, key=lambda g: -g["count"])[:limit]
+
+    def dismiss(self, question: str) -> None:
+        """Hide a question (and its variants) from the unanswered list."""
+        self.db["dismissed_questions"].insert({"question": _group_key(question), "time": now()}, replace=True)
+
+    def purge_older_than(self, days: int) -> int:
+        """Delete entries older than `days` days; return how many."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).replace(microsecond=0).isoformat()
+        before = self.table.count
+        self.db.execute("delete from query_log where time < ?", [cutoff])
+        self.db.conn.commit()
+        return before - self.table.count
+
+    def stats(self) -> dict:
+        """Questions per day and language, share answered, top entries."""
+        per_day = list(self.db.query(
+            "select substr(time, 1, 10) as day, language, count(*) as n, sum(answered) as answered "
+            "from query_log group by day, language order by day desc, language limit 60"))
+        total = self.table.count
+        answered = next(self.db.query("select coalesce(sum(answered), 0) as n from query_log"))["n"]
+        top = list(self.db.query(
+            "select entry_id, count(*) as n from query_log where answered = 1 "
+            "group by entry_id order by n desc limit 10"))
+        return {"total": total, "answered": answered, "per_day": per_day, "top_entries": top}

@@ -1,0 +1,54 @@
+import html
+import re
+
+from bot.assistant import Reply, entry_reply
+from bot.render import TELEGRAM_LIMIT, reply_html, reply_json, reply_plain, split_blocks
+from knowledge.matcher import MatchResult
+from knowledge.schema import Entry, Source
+
+
+def entry(answer="A <b> & c", title="T <1>", url="https://example.org/?a=1&b=2", **kw):
+    return Entry(id="x", kind="fact", title={"en": title}, answer={"en": answer}, questions={}, keywords={},
+                 sources=(Source("Src & co", url),), **kw)
+
+
+def visible(html_text):
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+def test_html_escapes_every_text():
+    [msg] = reply_html(entry_reply("q", entry(), "en"))
+    assert "<b>T &lt;1&gt;</b>" in msg
+    assert "A &lt;b&gt; &amp; c" in msg
+    assert '<a href="https://example.org/?a=1&amp;b=2">Src &amp; co</a>' in msg
+
+
+def test_long_answer_is_split_within_limit():
+    long_answer = ("word & <tag> " * 1200).strip()
+    parts = reply_html(entry_reply("q", entry(answer=long_answer), "en"))
+    assert len(parts) >= 2
+    assert all(len(visible(p).encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT for p in parts)
+    joined = " ".join(visible(p) for p in parts)
+    assert joined.count("<tag>") == 1200
+
+
+def test_split_counts_utf16_units():
+    parts = split_blocks(["😀" * 3000])
+    assert len(parts) == 2
+    assert all(len(p.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT for p in parts)
+
+
+def test_fallback_to_english_is_said():
+    reply = entry_reply("q", entry(), "fr")
+    assert reply.fell_back
+    assert "Pas encore disponible en français" in reply_html(reply)[0]
+
+
+def test_unknown_reply_lists_topics_and_json_shape():
+    reply = Reply("asdkjh", "en", MatchResult("asdkjh", "unknown", ()))
+    [msg] = reply_html(reply)
+    assert "I don't know" in msg and "/topics" in msg
+    data = reply_json(reply)
+    assert data["answered"] is False and data["entry_id"] is None and data["sources"] == []
+    assert set(data) == {"query", "language", "answered", "entry_id", "title", "answer", "sources", "score", "suggestions"}
+    assert "I don't know" in reply_plain(reply)

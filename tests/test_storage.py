@@ -1,0 +1,62 @@
+import pytest
+
+from storage.db import apply_migrations, open_database
+from storage.querylog import QueryLog
+from storage.revisions import RevisionNotFound, RevisionStore
+from storage.users import UserData, UserKeys, load_or_create_secret
+
+
+def test_migrations_are_recorded_once(db):
+    assert apply_migrations(db) == []
+    names = [r["name"] for r in db["_migrations"].rows]
+    assert names == sorted(names) and names[0] == "m001_query_log"
+
+
+def test_query_log_holds_no_user_identifier(db):
+    log = QueryLog(db)
+    log.record("passport price", "en", "subdecree-68-2009", 88.0, True, "answer")
+    cols = set(db["query_log"].columns_dict)
+    assert not {c for c in cols if "user" in c or "chat" in c}
+    assert log.count() == 1
+
+
+def test_unanswered_grouped_and_dismissed(db):
+    log = QueryLog(db)
+    for q in ("Weather?", "weather", "WEATHER !", "pizza"):
+        log.record(q, "en", None, 10.0, False, "unknown")
+    log.record("passport", "en", "x", 90.0, True, "answer")
+    rows = log.unanswered()
+    assert [(r["count"]) for r in rows] == [3, 1]
+    log.dismiss("Weather")
+    assert [r["question"] for r in log.unanswered()] == ["pizza"]
+
+
+def test_revisions_append_and_get(db):
+    store = RevisionStore(db)
+    assert store.current() is None
+    r1 = store.add({"entries": []}, "h1", "disk", "first", source_digest="d1")
+    r2 = store.add({"entries": [1]}, "h2", "42", "edit")
+    assert store.current().id == r2.id and store.get(r1.id).content == {"entries": []}
+    assert store.last_from_disk().id == r1.id
+    with pytest.raises(RevisionNotFound):
+        store.get(99)
+
+
+def test_user_keys_are_keyed_hashes(tmp_path, db):
+    secret = load_or_create_secret(tmp_path / "s")
+    assert load_or_create_secret(tmp_path / "s") == secret
+    keys = UserKeys(secret)
+    assert keys.key(42) == keys.key(42) != UserKeys(b"other").key(42)
+    assert "42" not in keys.key(42)
+    users = UserData(db)
+    users.set_language(keys.key(42), "km")
+    users.record_feedback(keys.key(42), "moi", 1)
+    users.record_feedback(keys.key(42), "moi", -1)
+    assert users.feedback_summary() == [{"entry_id": "moi", "up": 0, "down": 1}]
+    assert users.forget(keys.key(42)) == 2
+    assert users.stored_about(keys.key(42)) == {"language": None, "feedback": 0}
+
+
+def test_file_database_is_created_with_folder(tmp_path):
+    db = open_database(tmp_path / "a" / "b.db")
+    assert "query_log" in db.table_names()
