@@ -15,10 +15,24 @@ log = logging.getLogger(__name__)
 
 
 async def post_init(app: Application) -> None:
-    """Set the command menu in each language."""
+    """Set the command menu in each language; schedule the query-log retention job."""
     for lang in ("en", "km", "fr"):
         commands = [BotCommand(c.name, c.description.get(lang) or c.description["en"]) for c in public_commands()]
         await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(purge_query_log, interval=RETENTION_CHECK_SECONDS, first=1,
+                                    name="query-log-retention")
+
+
+RETENTION_CHECK_SECONDS = 6 * 3600
+
+
+async def purge_query_log(context) -> None:
+    """Delete query-log rows older than the retention period."""
+    services: Services = context.application.bot_data["services"]
+    deleted = services.query_log.purge_older_than(services.config.retention_days)
+    if deleted:
+        log.info("retention: deleted %d query-log rows older than %d days", deleted, services.config.retention_days)
 
 
 async def post_shutdown(app: Application) -> None:
@@ -30,7 +44,7 @@ async def post_shutdown(app: Application) -> None:
 
 def build_application(config: Config, services: Services | None = None) -> Application:
     """The Application with every handler registered; `services` may be given by tests."""
-    from handlers import errors, questions, start
+    from handlers import admin, browse, errors, flood, handover, inline, privacy, questions, start
 
     builder = ApplicationBuilder().token(config.require_token())
     if config.api_base_url:
@@ -42,8 +56,15 @@ def build_application(config: Config, services: Services | None = None) -> Appli
     app = builder.build()
     app.bot_data["services"] = services or Services.build(config)
     # Order matters: commands and buttons first, free text last, errors at the end.
+    flood.register(app)
     start.register(app)
+    admin.register(app)
+    browse.register(app)
+    privacy.register(app)
+    handover.register(app, config.admin_chat)
+    inline.register(app)
     questions.register(app)
+    admin.register_fallbacks(app)
     errors.register(app)
     return app
 
@@ -56,7 +77,7 @@ def run(config: Config, webhook_url: str | None = None, listen: str = "127.0.0.1
     log.info("starting with %d entries", len(app.bot_data["services"].assistant.kb))
     if webhook_url:
         import secrets
-        secret_token = secret_token or secrets.token_urlsafe(32)
+        secret_token = secret_token or config.webhook_secret or secrets.token_urlsafe(32)
         app.run_webhook(listen=listen, port=port, url_path="telegram", webhook_url=webhook_url,
                         secret_token=secret_token, allowed_updates=Update.ALL_TYPES)
     else:

@@ -19,8 +19,23 @@ COMMANDS: tuple[Command, ...] = (
                       "fr": "Bienvenue et choix de la langue"}),
     Command("help", {"en": "How to ask, with examples", "km": "របៀបសួរ និងឧទាហរណ៍",
                      "fr": "Comment poser une question, avec exemples"}),
+    Command("topics", {"en": "Browse the topics", "km": "មើលប្រធានបទ", "fr": "Parcourir les sujets"}),
+    Command("sources", {"en": "The sources of the answers", "km": "ប្រភពនៃចម្លើយ", "fr": "Les sources des réponses"}),
+    Command("about", {"en": "About this bot (information, not legal advice)",
+                      "km": "អំពីបូតនេះ (ព័ត៌មាន មិនមែនដំបូន្មានច្បាប់)",
+                      "fr": "À propos (information, pas un conseil juridique)"}),
+    Command("privacy", {"en": "What is stored about you", "km": "អ្វីដែលរក្សាទុកអំពីអ្នក",
+                        "fr": "Ce qui est gardé sur vous"}),
+    Command("forget", {"en": "Delete everything stored about you", "km": "លុបអ្វីៗដែលរក្សាទុកអំពីអ្នក",
+                       "fr": "Effacer tout ce qui vous concerne"}),
     Command("language", {"en": "Choose the reply language", "km": "ជ្រើសរើសភាសាឆ្លើយ",
                          "fr": "Choisir la langue des réponses"}),
+    Command("export", {"en": "Send the knowledge base as a YAML file"}, admin=True),
+    Command("history", {"en": "Recent revisions of the knowledge base"}, admin=True),
+    Command("rollback", {"en": "/rollback N: make revision N's content live again"}, admin=True),
+    Command("unanswered", {"en": "Questions the bot could not answer, to teach or dismiss"}, admin=True),
+    Command("stats", {"en": "Questions per day and language, answered share, feedback"}, admin=True),
+    Command("reload", {"en": "Reload the YAML folder from disk as a new revision"}, admin=True),
 )
 
 

@@ -59,6 +59,7 @@ class Config:
     data_dir: Path
     retention_days: int
     secret: bytes | None = field(default=None, repr=False)
+    webhook_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -82,6 +83,7 @@ class Config:
             data_dir=data_dir,
             retention_days=_positive_int(env, "DIASPORA_BOT_LOG_RETENTION_DAYS", 90),
             secret=env.get("DIASPORA_BOT_SECRET", "").encode() or None,
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         )
 
     @property

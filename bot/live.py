@@ -69,11 +69,6 @@ class LiveKnowledge:
         digest = source_digest(self.kb_path) if from_disk else None
         return self.revisions.add(kb.to_data(), kb.content_hash(), author, note, digest)
 
-    def reload_from_disk(self, author: str) -> tuple[KnowledgeBase, Revision]:
-        """Read the YAML folder again and make it a new revision (raises KnowledgeBaseInvalid)."""
-        kb = load_path(self.kb_path)
-        return kb, self.commit(kb, author, f"reloaded from {self.kb_path}", from_disk=True)
-
     def rollback(self, rev_id: int, author: str) -> tuple[KnowledgeBase, Revision]:
         """Make an old revision's content the new current revision."""
         old = self.revisions.get(rev_id)

@@ -9,7 +9,76 @@ from __future__ import annotations
 REVIEWED = {"en": True, "km": False, "fr": False}
 LANGUAGE_NAMES = {"km": "ខ្មែរ", "en": "English", "fr": "Français"}
 
+KIND_NAMES: dict[str, dict[str, str]] = {
+    "right": {"en": "Rights", "km": "សិទ្ធិ", "fr": "Droits"},
+    "fact": {"en": "Facts and figures", "km": "ការពិត និងតួលេខ", "fr": "Faits et chiffres"},
+    "policy": {"en": "Policies and laws", "km": "គោលនយោបាយ និងច្បាប់", "fr": "Politiques et lois"},
+    "institution": {"en": "Institutions", "km": "ស្ថាប័ន", "fr": "Institutions"},
+    "practice": {"en": "Good practices", "km": "គំរូល្អៗ", "fr": "Bonnes pratiques"},
+    "organisation": {"en": "Diaspora organisations", "km": "សមាគមខ្មែរនៅបរទេស", "fr": "Associations de la diaspora"},
+    "obstacle": {"en": "Obstacles", "km": "ឧបសគ្គ", "fr": "Obstacles"},
+    "about": {"en": "About this bot", "km": "អំពីបូតនេះ", "fr": "À propos"},
+}
+
 TEXTS: dict[str, dict[str, str]] = {
+    "topics_intro": {
+        "en": "Choose a topic:",
+        "km": "សូមជ្រើសរើសប្រធានបទ៖",
+        "fr": "Choisissez un sujet :",
+    },
+    "privacy": {
+        "en": "What I store: your language choice and your 👍/👎 votes, under a scrambled key (never your "
+              "Telegram id, name or phone number). The questions people ask are kept for {days} days "
+              "without any link to who asked them, to improve the answers. /forget deletes everything "
+              "stored about you.",
+        "km": "អ្វីដែលខ្ញុំរក្សាទុក៖ ភាសាដែលអ្នកជ្រើសរើស និងការវាយតម្លៃ 👍/👎 របស់អ្នក ក្រោមលេខកូដសម្ងាត់ "
+              "(មិនមែនលេខ Telegram ឈ្មោះ ឬលេខទូរស័ព្ទរបស់អ្នកទេ)។ សំណួរដែលមនុស្សសួរត្រូវបានរក្សាទុក {days} ថ្ងៃ "
+              "ដោយគ្មានការភ្ជាប់ទៅអ្នកសួរ ដើម្បីកែលម្អចម្លើយ។ /forget លុបអ្វីៗទាំងអស់ដែលរក្សាទុកអំពីអ្នក។",
+        "fr": "Ce que je garde : votre choix de langue et vos votes 👍/👎, sous une clé brouillée (jamais votre "
+              "identifiant Telegram, votre nom ou votre numéro). Les questions posées sont gardées {days} jours "
+              "sans lien avec qui les a posées, pour améliorer les réponses. /forget efface tout ce qui vous concerne.",
+    },
+    "forgotten": {
+        "en": "Done: everything stored about you has been deleted.",
+        "km": "រួចរាល់៖ អ្វីៗទាំងអស់ដែលរក្សាទុកអំពីអ្នកត្រូវបានលុប។",
+        "fr": "C'est fait : tout ce qui vous concernait a été effacé.",
+    },
+    "handover_button": {"en": "Talk to a person", "km": "និយាយជាមួយមនុស្ស", "fr": "Parler à une personne"},
+    "handover_confirm": {
+        "en": "Send this question to a person from our team?\n\n“{question}”\n\nThey will see only the "
+              "question, not your name or number. Their answer will come here.",
+        "km": "ផ្ញើសំណួរនេះទៅមនុស្សម្នាក់ក្នុងក្រុមយើង?\n\n“{question}”\n\nពួកគេឃើញតែសំណួរ "
+              "មិនឃើញឈ្មោះ ឬលេខរបស់អ្នកទេ។ ចម្លើយនឹងមកទីនេះ។",
+        "fr": "Envoyer cette question à une personne de notre équipe ?\n\n« {question} »\n\nElle ne verra que "
+              "la question, pas votre nom ni votre numéro. La réponse arrivera ici.",
+    },
+    "yes_send": {"en": "Yes, send", "km": "បាទ/ចាស ផ្ញើ", "fr": "Oui, envoyer"},
+    "no_cancel": {"en": "No", "km": "ទេ", "fr": "Non"},
+    "handover_sent": {
+        "en": "Sent. A person will answer here when they can.",
+        "km": "បានផ្ញើ។ មនុស្សម្នាក់នឹងឆ្លើយនៅទីនេះ នៅពេលពួកគេអាច។",
+        "fr": "Envoyé. Une personne répondra ici dès que possible.",
+    },
+    "handover_cancelled": {"en": "Not sent.", "km": "មិនបានផ្ញើទេ។", "fr": "Pas envoyé."},
+    "handover_nothing": {
+        "en": "Please type your question first.",
+        "km": "សូមសរសេរសំណួររបស់អ្នកជាមុនសិន។",
+        "fr": "Écrivez d'abord votre question.",
+    },
+    "handover_to_admins": {
+        "en": "A user ({lang}) asks — reply to this message to answer them:\n\n{question}",
+    },
+    "handover_answer": {
+        "en": "A person from our team answered:",
+        "km": "មនុស្សម្នាក់ពីក្រុមយើងបានឆ្លើយ៖",
+        "fr": "Une personne de notre équipe a répondu :",
+    },
+    "back": {"en": "Back", "km": "ត្រឡប់", "fr": "Retour"},
+    "sources_intro": {
+        "en": "The sources of everything I say:",
+        "km": "ប្រភពនៃអ្វីៗដែលខ្ញុំនិយាយ៖",
+        "fr": "Les sources de tout ce que je dis :",
+    },
     "welcome": {
         "en": "Hello! I answer questions about working abroad and the Cambodian diaspora: your rights, "
               "the institutions that can help, migration policies, facts and figures. Every answer says "

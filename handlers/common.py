@@ -41,7 +41,8 @@ def _button_text(text: str) -> str:
     return text if len(text) <= MAX_BUTTON_TEXT else text[:MAX_BUTTON_TEXT - 1] + "…"
 
 
-def reply_keyboard(reply: Reply, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
+def reply_keyboard(reply: Reply, kb: KnowledgeBase,
+                   extra: list[InlineKeyboardButton] | None = None) -> InlineKeyboardMarkup | None:
     """Buttons under an answer: related entries, feedback; or the 'did you mean' choices."""
     lang = reply.language
     rows: list[list[InlineKeyboardButton]] = []
@@ -57,16 +58,19 @@ def reply_keyboard(reply: Reply, kb: KnowledgeBase) -> InlineKeyboardMarkup | No
         for match in reply.suggestions:
             rows.append([InlineKeyboardButton(_button_text(match.entry.text("title", lang)[0]),
                                               callback_data=f"e:{match.entry.id}")])
+    if extra:
+        rows.append(extra)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply,
+                     extra: list[InlineKeyboardButton] | None = None) -> None:
     """Send a rendered reply: HTML messages within Telegram's limit, buttons on the last one."""
     parts = reply_html(reply)
-    markup = reply_keyboard(reply, services(context).assistant.kb)
+    markup = reply_keyboard(reply, services(context).assistant.kb, extra)
     for i, part in enumerate(parts):
         await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
                                        reply_markup=markup if i == len(parts) - 1 else None,

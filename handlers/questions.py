@@ -7,19 +7,44 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.texts import t
 
+from .handover import offer_button
 from .common import preference, send_reply, send_text, services, user_key, user_language
 
 MAX_QUESTION_CHARS = 1000
 
 
+def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The question in a message meant for the bot; None for group chatter not addressed to it."""
+    message = update.effective_message
+    text = message.text or ""
+    if update.effective_chat.type == "private":
+        return text
+    mention = f"@{context.bot.username}"
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+        return text.replace(mention, " ").strip()
+    if mention.lower() in text.lower():
+        start = text.lower().index(mention.lower())
+        return (text[:start] + text[start + len(mention):]).strip()
+    return None
+
+
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a text message with the best entry, its sources and buttons."""
-    message = update.effective_message
-    text = (message.text or "")[:MAX_QUESTION_CHARS]
+    text = addressed_text(update, context)
+    if text is None:
+        return
+    text = text[:MAX_QUESTION_CHARS]
     user = update.effective_user
-    reply = services(context).assistant.ask(
+    svc = services(context)
+    reply = svc.assistant.ask(
         text, preference=preference(context, update), client_code=user.language_code if user else None)
-    await send_reply(context, update.effective_chat.id, reply)
+    extra = None
+    if (not reply.answered and reply.result.intent in ("unknown", "choose") and svc.config.admin_chat is not None
+            and update.effective_chat.type == "private"):
+        context.user_data["last_question"] = text  # memory only, for the handover; never stored
+        extra = [offer_button(reply.language)]
+    await send_reply(context, update.effective_chat.id, reply, extra)
 
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -48,7 +73,15 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
 
 
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and the like: say politely that only text is read."""
+    lang = user_language(context, update)
+    await send_text(context, update.effective_chat.id, t("text_only", lang))
+
+
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(show_entry, pattern=r"^e:"))
     app.add_handler(CallbackQueryHandler(feedback, pattern=r"^fb:"))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, question))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND
+                                   & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED, not_text))

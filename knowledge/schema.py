@@ -48,16 +48,21 @@ class Entry:
         for name in ("year", "period", "country"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
-        data["title"] = dict(self.title)
-        data["answer"] = dict(self.answer)
-        data["questions"] = {lang: list(qs) for lang, qs in self.questions.items()}
-        data["keywords"] = {lang: list(ks) for lang, ks in self.keywords.items()}
+        data["title"] = _by_lang(self.title, str)
+        data["answer"] = _by_lang(self.answer, str)
+        data["questions"] = _by_lang(self.questions, list)
+        data["keywords"] = _by_lang(self.keywords, list)
         data["sources"] = [{"title": s.title, "url": s.url} for s in self.sources]
         if self.related:
             data["related"] = list(self.related)
         if self.reviewed:
-            data["reviewed"] = dict(self.reviewed)
+            data["reviewed"] = _by_lang(self.reviewed, bool)
         return data
+
+
+def _by_lang(values: dict, kind: type) -> dict:
+    """A language mapping in the canonical order en, km, fr (exports are stable)."""
+    return {lang: kind(values[lang]) for lang in LANGS if lang in values}
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class KnowledgeBase:
         """The whole knowledge base as one YAML-schema document."""
         data: dict = {"entries": [e.to_data() for e in self.entries]}
         if self.synonyms:
-            data["synonyms"] = {lang: [list(g) for g in groups] for lang, groups in self.synonyms.items()}
+            data["synonyms"] = {lang: [list(g) for g in self.synonyms[lang]] for lang in LANGS if lang in self.synonyms}
         return data
 
     def content_hash(self) -> str:

@@ -50,6 +50,13 @@ def m003_audit_and_users(db: sqlite_utils.Database) -> None:
     db["dismissed_questions"].create({"question": str, "time": str}, pk="question")
 
 
+@migration
+def m004_handover(db: sqlite_utils.Database) -> None:
+    # The user's chat id is sealed (see storage/handover.py), never stored in clear.
+    db["handover"].create({"admin_message_id": int, "sealed_chat": str, "language": str, "created_at": str},
+                          pk="admin_message_id")
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction; return their names."""
     if "_migrations" not in db.table_names():

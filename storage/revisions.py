@@ -38,7 +38,7 @@ class RevisionStore:
             source_digest: str | None = None) -> Revision:
         """Store a new revision in one transaction and return it."""
         row = {"created_at": now(), "author": author, "note": note, "content_hash": content_hash,
-               "content": json.dumps(content, ensure_ascii=False, sort_keys=True),
+               "content": json.dumps(content, ensure_ascii=False),
                "source_digest": source_digest}
         with self.db.conn:
             self.table.insert(row, alter=True)

@@ -33,10 +33,10 @@ class UserKeys:
     """Turns Telegram user ids into opaque keys."""
 
     def __init__(self, secret: bytes):
-        self._secret = secret
+        self.secret = secret
 
     def key(self, user_id: int) -> str:
-        return hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.secret, str(user_id).encode(), hashlib.sha256).hexdigest()
 
 
 class UserData:

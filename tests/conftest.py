@@ -29,3 +29,39 @@ def matcher(kb):
 @pytest.fixture
 def assistant(kb, db):
     return Assistant(kb, QueryLog(db))
+
+
+# --- Telegram end to end ----------------------------------------------------------------------
+
+ADMIN = 42
+USER = 1001
+
+
+@pytest.fixture
+def api():
+    from tests.fake_bot_api import FakeBotAPI
+    with FakeBotAPI() as server:
+        yield server
+
+
+def bot_env(api, tmp_path, **extra) -> dict:
+    """The environment of a bot that talks to the fake API and keeps its data in tmp_path."""
+    return {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": f"{api.base_url}/bot",
+            "TELEGRAM_API_BASE_FILE_URL": f"{api.base_url}/file/bot", "DIASPORA_BOT_DB": str(tmp_path / "bot.db"),
+            "HOME": str(tmp_path), "DIASPORA_BOT_ADMINS": str(ADMIN), **extra}
+
+
+@pytest.fixture
+async def running(api, tmp_path):
+    """The bot's real Application, polling the fake API (admin: user 42)."""
+    from bot.app import build_application, post_init
+    from bot.config import Config
+
+    app = build_application(Config.from_env(bot_env(api, tmp_path)))
+    async with app:
+        await post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        yield app
+        await app.updater.stop()
+        await app.stop()

@@ -695,9 +695,11 @@ class FakeBotAPI:
             return list(self._errors)
 
     def sent_messages(self, chat_id: int | str | None = None) -> list[dict]:
-        """Params of accepted sendMessage/editMessageText calls, optionally for one chat."""
+        """Params of accepted sendMessage/editMessageText calls, optionally for one chat, each with
+        the `message_id` of the message it sent or edited."""
         with self._cond:
-            return [dict(c.params) for c in self._calls
+            return [{**c.params, "message_id": c.params.get("message_id") or c.response["result"]["message_id"]}
+                    for c in self._calls
                     if c.method in ("sendMessage", "editMessageText") and c.response and c.response["ok"]
                     and (chat_id is None or c.params.get("chat_id") == chat_id)]
 

@@ -9,37 +9,7 @@ import sys
 
 import pytest
 
-from bot.app import build_application, post_init
-from bot.config import Config
-from tests.fake_bot_api import FakeBotAPI
-
-USER = 1001
-
-
-def config_for(api: FakeBotAPI, tmp_path, **extra) -> Config:
-    env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": f"{api.base_url}/bot",
-           "TELEGRAM_API_BASE_FILE_URL": f"{api.base_url}/file/bot", "DIASPORA_BOT_DB": str(tmp_path / "bot.db"),
-           "HOME": str(tmp_path), **extra}
-    return Config.from_env(env)
-
-
-@pytest.fixture
-def api():
-    with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
-async def running(api, tmp_path):
-    """The bot's Application, polling the fake API."""
-    app = build_application(config_for(api, tmp_path))
-    async with app:
-        await post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        yield app
-        await app.updater.stop()
-        await app.stop()
+from tests.conftest import USER
 
 
 def texts(api, chat_id=USER):

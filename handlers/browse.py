@@ -1,0 +1,98 @@
+"""/topics (browse entries by kind, paginated), /sources and /about."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.render import esc, split_blocks
+from bot.texts import KIND_NAMES, t
+
+from .common import NO_PREVIEW, send_reply, send_text, services, user_language
+
+PAGE_SIZE = 6
+
+
+def kinds_keyboard(lang: str, kb) -> InlineKeyboardMarkup:
+    """One button per kind that has entries."""
+    rows = [[InlineKeyboardButton(f"{KIND_NAMES[kind].get(lang) or KIND_NAMES[kind]['en']} ({len(kb.by_kind(kind))})",
+                                  callback_data=f"t:{kind}:0")]
+            for kind in KIND_NAMES if kb.by_kind(kind)]
+    return InlineKeyboardMarkup(rows)
+
+
+def page_keyboard(lang: str, kb, kind: str, page: int) -> InlineKeyboardMarkup:
+    """The entries of one kind, a page at a time, with previous/next and Back."""
+    entries = kb.by_kind(kind)
+    pages = max(1, -(-len(entries) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = [[InlineKeyboardButton(e.text("title", lang)[0][:60], callback_data=f"e:{e.id}")]
+            for e in entries[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"t:{kind}:{page - 1}"))
+    nav.append(InlineKeyboardButton(f"↩ {t('back', lang)}", callback_data="t:"))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton("▶", callback_data=f"t:{kind}:{page + 1}"))
+    rows.append(nav)
+    return InlineKeyboardMarkup(rows)
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the kinds of entries to browse."""
+    lang = user_language(context, update)
+    await send_text(context, update.effective_chat.id, t("topics_intro", lang),
+                    kinds_keyboard(lang, services(context).assistant.kb))
+
+
+async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Move through the topic menus by editing the message in place."""
+    query = update.callback_query
+    await query.answer()
+    lang = user_language(context, update)
+    kb = services(context).assistant.kb
+    parts = query.data.split(":")
+    if len(parts) == 3 and parts[1] in KIND_NAMES and parts[2].isdigit():
+        kind = parts[1]
+        title = KIND_NAMES[kind].get(lang) or KIND_NAMES[kind]["en"]
+        markup = page_keyboard(lang, kb, kind, int(parts[2]))
+        text = title
+    else:
+        markup = kinds_keyboard(lang, kb)
+        text = t("topics_intro", lang)
+    if query.message is not None:
+        await query.edit_message_text(esc(text), parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every source the knowledge base cites, once."""
+    lang = user_language(context, update)
+    kb = services(context).assistant.kb
+    seen: dict[str, str] = {}
+    for entry in kb.entries:
+        for source in entry.sources:
+            seen.setdefault(source.url, source.title)
+    lines = [f'• <a href="{html.escape(url, quote=True)}">{esc(title)}</a>' for url, title in seen.items()]
+    for part in split_blocks([f"<b>{esc(t('sources_intro', lang))}</b>", "\n".join(lines)]):
+        await context.bot.send_message(update.effective_chat.id, part, parse_mode=ParseMode.HTML,
+                                       link_preview_options=NO_PREVIEW)
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The 'about' entry: the profile, its date, information not legal advice."""
+    lang = user_language(context, update)
+    reply = services(context).assistant.show("about", lang)
+    if reply is None:
+        await send_text(context, update.effective_chat.id, t("not_advice", lang))
+    else:
+        await send_reply(context, update.effective_chat.id, reply)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("topics", topics))
+    app.add_handler(CommandHandler("sources", sources))
+    app.add_handler(CommandHandler("about", about))
+    app.add_handler(CallbackQueryHandler(topics_button, pattern=r"^t:"))
