@@ -66,7 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Écrivez d'abord votre question.",
     },
     "handover_to_admins": {
-        "en": "A user ({lang}) asks — reply to this message to answer them:\n\n{question}",
+        "en": "A user ({language}) asks — reply to this message to answer them:\n\n{question}",
     },
     "handover_answer": {
         "en": "A person from our team answered:",

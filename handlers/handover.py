@@ -46,7 +46,7 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query.data != "h:yes" or not question or admin_chat is None:
         await send_text(context, update.effective_chat.id, t("handover_cancelled", lang))
         return
-    sent = await context.bot.send_message(admin_chat, t("handover_to_admins", "en", lang=lang, question=question))
+    sent = await context.bot.send_message(admin_chat, t("handover_to_admins", "en", language=lang, question=question))
     handover(context).open(sent.message_id, update.effective_chat.id, lang)
     await send_text(context, update.effective_chat.id, t("handover_sent", lang))
 

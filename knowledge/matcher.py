@@ -26,18 +26,26 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .schema import Entry, KnowledgeBase
-from .text import KHMER_RE, normalize, words
+from .text import KHMER_RE, STOPWORDS, normalize, words
 
-# Confidence thresholds on the 0-100 score (calibrated on tests/data/questions.yaml).
-ANSWER_AT = 55.0
+_LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
+
+# Answer when the confidence (0-100) reaches ANSWER_AT; offer choices whose relevance reaches
+# SUGGEST_AT. The confidence is a logistic model of the signals, fitted by scripts/calibrate.py
+# on tests/data/questions.yaml: (bias, phrase, coverage, bm25, margin, unknown share, length).
+ANSWER_AT = 50.0
 SUGGEST_AT = 35.0
-CLOSE_MARGIN = 4.0
+CONFIDENCE_WEIGHTS = (-0.961, 1.54, 1.576, 0.385, 0.462, -1.199, -1.416, 1.411)
 MAX_SUGGESTIONS = 3
 MAX_QUERY_TOKENS = 24
 
 # Weights of the three signals.
 W_PHRASE, W_COVER, W_BM25 = 0.5, 0.4, 0.1
 ANSWER_COVER_DISCOUNT = 0.85
+KEYWORD_FACTOR = 0.9
+UNKNOWN_WEIGHT = 1.5  # a word the knowledge base has never seen weighs more than its rarest word
+NAME_FACTOR = 1.1
+_NAME_END = re.compile(r"\s*[:(：៖]")
 
 GREETINGS = frozenset("""
 hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir coucou allo
@@ -50,10 +58,11 @@ thanks thank you thx ty merci beaucoup bcp ok okay cool great អរគុណ �
 
 @dataclass(frozen=True)
 class Match:
-    """An entry and its confidence score (0-100)."""
+    """An entry, the confidence that it answers the question (0-100), and its raw relevance (0-100)."""
 
     entry: Entry
     score: float
+    relevance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ class MatchResult:
     def suggestions(self) -> tuple[Match, ...]:
         """The entries to offer besides (or instead of) the answer."""
         rest = self.matches[1:] if self.answered else self.matches
-        return tuple(m for m in rest if m.score >= SUGGEST_AT)[:MAX_SUGGESTIONS]
+        return tuple(m for m in rest if m.relevance >= SUGGEST_AT)[:MAX_SUGGESTIONS]
 
 
 class _Synonyms:
@@ -120,21 +129,22 @@ class Matcher:
         n = len(self._entries)
         short_sets: list[set[str]] = []
         all_counts: list[Counter] = []
-        self._phrasings: list[list[tuple[tuple[str, ...], float]]] = []
+        self._phrasings: list[list[tuple[tuple[str, ...], float, float]]] = []
         df: Counter = Counter()
-        raw_phrasings: list[list[tuple[str, ...]]] = []
+        raw_phrasings: list[list[tuple[tuple[str, ...], float]]] = []
         for entry in self._entries:
             phrasings = []
-            for lang_texts in (entry.title, ):
-                phrasings.extend(self._tokens(t) for t in lang_texts.values())
-            for qs in entry.questions.values():
-                phrasings.extend(self._tokens(q) for q in qs)
-            for ks in entry.keywords.values():
-                phrasings.extend(self._tokens(k) for k in ks)
-            phrasings = [tuple(dict.fromkeys(p)) for p in phrasings if p]
+            # (tokens, factor): a keyword names a topic the entry touches; a title or a question is
+            # what the entry answers, so a keyword match counts a little less.
+            phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
+            # The name of the thing, before any ':' or '(' of the title ("Ministry of Interior").
+            phrasings += [(self._tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR) for t in entry.title.values()]
+            phrasings += [(self._tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
+            phrasings += [(self._tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
+            phrasings = [(tuple(dict.fromkeys(p)), f) for p, f in phrasings if p]
             raw_phrasings.append(phrasings)
-            short = set().union(*phrasings) if phrasings else set()
-            counts = Counter(t for p in phrasings for t in p)
+            short = set().union(*(p for p, _ in phrasings)) if phrasings else set()
+            counts = Counter(t for p, _ in phrasings for t in p)
             for text in entry.answer.values():
                 counts.update(self._tokens(text))
             short_sets.append(short)
@@ -142,11 +152,11 @@ class Matcher:
             df.update(set(counts))
         self._n = max(n, 1)
         self._idf = {t: math.log(1 + self._n / d) for t, d in df.items()}
-        self.unknown_idf = math.log(1 + self._n / 0.5)
+        self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + self._n / 0.5)
         self._short = short_sets
         self._all = [set(c) for c in all_counts]
         for phrasings in raw_phrasings:
-            self._phrasings.append([(p, sum(self._idf[t] for t in p)) for p in phrasings])
+            self._phrasings.append([(p, f, sum(self._idf[t] for t in p)) for p, f in phrasings])
         # Inverted index over all fields, with BM25 term weights precomputed.
         lengths = [sum(c.values()) for c in all_counts]
         avg = sum(lengths) / self._n if lengths else 1.0
@@ -162,16 +172,26 @@ class Matcher:
     def _tokens(self, text: str) -> list[str]:
         return words(self._synonyms.apply(normalize(text)))
 
+    def _query_tokens(self, question: str) -> list[str]:
+        """The question's tokens, deduplicated, without misspelt stop words ("wich", "wat")."""
+        out = []
+        for token in dict.fromkeys(self._tokens(question)):
+            if (token not in self._vocab_set and len(token) >= 3 and token.isascii()
+                    and process.extractOne(token, _LATIN_STOPWORDS, scorer=fuzz.ratio, score_cutoff=85)):
+                continue
+            out.append(token)
+        return out[:MAX_QUERY_TOKENS]
+
     def _expand(self, token: str) -> dict[str, float]:
         """Known words a query word may stand for, with a similarity in (0, 1]."""
         if token in self._vocab_set:
             return {token: 1.0}
-        if len(token) < 3 or token.replace(".", "").isdigit():
+        if len(token) < 4 or token.replace(".", "").isdigit():
             return {}
         khmer = bool(KHMER_RE.match(token))
-        cutoff = 70 if khmer else (80 if len(token) >= 6 else 84)
+        cutoff = 80 if len(token) >= 6 else 84
         found = process.extract(token, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-        out = {word: (score / 100.0) ** 2 for word, score, _ in found}
+        out = {word: (score / 100.0) ** 4 for word, score, _ in found}
         if not khmer and len(token) >= 4:
             # A word cut short ("remit", "nation") still points at its longer forms.
             for word in self._vocab:
@@ -187,25 +207,42 @@ class Matcher:
         plain = normalized.split()
         if not plain:
             return MatchResult(question, "empty", ())
-        tokens = list(dict.fromkeys(self._tokens(question)))[:MAX_QUERY_TOKENS]
+        tokens = self._query_tokens(question)
         small_talk = _small_talk(plain, tokens)
         if small_talk:
             return MatchResult(question, small_talk, ())
         if not tokens:
             return MatchResult(question, "unknown", ())
+        features = self.features(tokens)
+        if not features:
+            return MatchResult(question, "unknown", ())
+        scored = sorted(((_combine(f), i) for i, f in features.items()), key=lambda si: (-si[0], si[1]))[:limit]
+        matches = []
+        for rank, (relevance, i) in enumerate(scored):
+            rival = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
+            x = _signal_vector(features[i], relevance - rival, self.last_unknown_share, self.last_unknown_words)
+            matches.append(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1)))
+        matches = tuple(matches)
+        return MatchResult(question, _decide(matches), matches)
+
+    def features(self, tokens: list[str]) -> dict[int, tuple[float, float, float]]:
+        """(phrase, coverage, normalised BM25) for every entry sharing a word with the question."""
         expansions = [self._expand(t) for t in tokens]
         weights = [max((self._idf[w] for w in exp), default=self.unknown_idf) for exp in expansions]
         total_w = sum(weights)
-        # Gather candidates and BM25 through the inverted index.
+        # How much of the question the knowledge base does not know (a typo counts in part).
+        misses = [1.0 - max(exp.values(), default=0.0) for exp in expansions]
+        self.last_unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
+        self.last_unknown_words = sum(misses) / len(misses)
         bm25: dict[int, float] = defaultdict(float)
         for exp in expansions:
             for word, sim in exp.items():
                 for i, weight in self._postings[word]:
                     bm25[i] += sim * weight
         if not bm25:
-            return MatchResult(question, "unknown", ())
+            return {}
         best_bm25 = max(bm25.values())
-        scored: list[tuple[float, int]] = []
+        out = {}
         for i, bm in bm25.items():
             short, every = self._short[i], self._all[i]
             q_short = q_all = 0.0
@@ -214,16 +251,19 @@ class Matcher:
                 q_all += w * max((s for word, s in exp.items() if word in every), default=0.0)
             cover = max(q_short, ANSWER_COVER_DISCOUNT * q_all) / total_w
             phrase = self._best_phrase(i, expansions, weights, total_w)
-            score = 100.0 * (W_PHRASE * phrase + W_COVER * cover + W_BM25 * bm / best_bm25)
-            scored.append((score, i))
-        scored.sort(key=lambda si: (-si[0], si[1]))
-        matches = tuple(Match(self._entries[i], round(s, 1)) for s, i in scored[:limit])
-        return MatchResult(question, _decide(matches), matches)
+            out[i] = (phrase, cover, bm / best_bm25)
+        return out
+
+    def explain(self, question: str, limit: int = 5) -> list[tuple[str, float, tuple[float, float, float]]]:
+        """The top entries with their score and signals (for tuning and admins' curiosity)."""
+        feats = self.features(self._query_tokens(question))
+        ranked = sorted(feats.items(), key=lambda kv: -_combine(kv[1]))[:limit]
+        return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 
     def _best_phrase(self, i: int, expansions: list[dict[str, float]], weights: list[float],
                      total_w: float) -> float:
         best = 0.0
-        for phrasing, p_weight in self._phrasings[i]:
+        for phrasing, factor, p_weight in self._phrasings[i]:
             pset = set(phrasing)
             recall = 0.0
             matched_p: dict[str, float] = {}
@@ -239,7 +279,7 @@ class Matcher:
                 continue
             recall /= total_w
             precision = sum(self._idf[t] * s for t, s in matched_p.items()) / p_weight
-            f1 = 2 * precision * recall / (precision + recall)
+            f1 = min(1.0, factor * 2 * precision * recall / (precision + recall))
             if f1 > best:
                 best = f1
         return best
@@ -257,11 +297,44 @@ def _small_talk(plain: list[str], tokens: list[str]) -> str | None:
     return None
 
 
+def _combine(features: tuple[float, float, float]) -> float:
+    phrase, cover, bm25 = features
+    return 100.0 * (W_PHRASE * phrase + W_COVER * cover + W_BM25 * bm25)
+
+
+def _signal_vector(features: tuple[float, float, float], margin: float, unknown_share: float,
+                   unknown_words: float) -> list[float]:
+    phrase, cover, bm25 = features
+    return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover]
+
+
+def _confidence(x: list[float]) -> float:
+    """Probability that the entry is the right answer (logistic model, see scripts/calibrate.py)."""
+    z = CONFIDENCE_WEIGHTS[0] + sum(w * v for w, v in zip(CONFIDENCE_WEIGHTS[1:], x))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry | None]:
+    """The signal vector of the top entry for a question, and that entry (for calibration)."""
+    tokens = matcher._query_tokens(question)
+    if not tokens or _small_talk(normalize(question).split(), tokens):
+        return None, None
+    features = matcher.features(tokens)
+    if not features:
+        return None, None
+    ranked = sorted(features, key=lambda i: -_combine(features[i]))
+    top = ranked[0]
+    rival = _combine(features[ranked[1]]) if len(ranked) > 1 else 0.0
+    x = _signal_vector(features[top], _combine(features[top]) - rival, matcher.last_unknown_share,
+                       matcher.last_unknown_words)
+    return x, matcher._entries[top]
+
+
 def _decide(matches: tuple[Match, ...]) -> str:
-    if not matches or matches[0].score < SUGGEST_AT:
+    if not matches:
         return "unknown"
-    top = matches[0].score
-    second = matches[1].score if len(matches) > 1 else 0.0
-    if top >= ANSWER_AT and (top - second >= CLOSE_MARGIN or top >= ANSWER_AT + 20):
+    if matches[0].score >= ANSWER_AT:
         return "answer"
-    return "choose"
+    if matches[0].relevance >= SUGGEST_AT:
+        return "choose"
+    return "unknown"

@@ -72,8 +72,14 @@ def segment_khmer(run: str) -> tuple[str, ...]:
     return tuple(t for t in khmercut.tokenize(run) if t.strip() and not t.isspace())
 
 
+_KHMER_NOMINALISERS = ("ការ", "សេចក្តី")  # "ការបោះឆ្នោត" (voting) -> "បោះឆ្នោត" (vote)
+
+
 def _stem(token: str) -> str:
-    """A light plural stripper for English and French words (agencies -> agency, workers -> worker)."""
+    """A light stemmer: English and French plurals (agencies -> agency), Khmer nominalising prefixes."""
+    for prefix in _KHMER_NOMINALISERS:
+        if token.startswith(prefix) and len(token) >= len(prefix) + 3:
+            return token[len(prefix):]
     if len(token) <= 3 or not token.isascii() or not token.isalpha():
         return token
     if token.endswith("ies") and len(token) > 4:
@@ -101,7 +107,7 @@ est-ce peux peut puis pouvez faire fait dire dis savoir sais voudrais veux veut 
 bonjour salut merci svp stp
 តើ ខ្ញុំ ខ្ញុំបាទ នាងខ្ញុំ អ្នក បង ប្អូន គាត់ យើង គេ វា នៅ ទៅ មក និង ជា បាន មាន ទេ អ្វី ណា ដែល
 របស់ នេះ នោះ គឺ ឬ ក្នុង ដើម្បី ពី ហើយ ចង់ អាច សូម ដល់ ផង ដែរ ទៀត ហ្នឹង យ៉ាងម៉េច យ៉ាងដូចម្តេច
-ដូចម្តេច ម៉េច អី ឲ្យ អោយ ឱ្យ ត្រូវ ការ ដឹង ចឹង ចុះ ប្រាប់ ជួយ ផ្ង ណាស់ បន្តិច
+ដូចម្តេច ម៉េច អី ឲ្យ អោយ ឱ្យ ត្រូវ ការ ដឹង ចឹង ចុះ ប្រាប់ ជួយ ផ្ង ណាស់ បន្តិច ប៉ុន្មាន ខ្លះ អត់ ទេ ភាគច្រើន ភាគ ច្រើន ជាងគេ បំផុត
 """.split())
 
 
