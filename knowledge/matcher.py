@@ -35,6 +35,9 @@ _LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
 # on tests/data/questions.yaml: (bias, phrase, coverage, bm25, margin, unknown share, length).
 ANSWER_AT = 50.0
 SUGGEST_AT = 35.0
+# Relevance points: when the runner-up is closer than this, the user chooses ("Did you mean"),
+# unless the question is one of the top entry's own phrasings.
+CLOSE_MARGIN = 1.0
 CONFIDENCE_WEIGHTS = (-0.961, 1.54, 1.576, 0.385, 0.462, -1.199, -1.416, 1.411)
 MAX_SUGGESTIONS = 3
 MAX_QUERY_TOKENS = 24
@@ -63,6 +66,7 @@ class Match:
     entry: Entry
     score: float
     relevance: float = 0.0
+    exact: bool = False  # the question is one of the entry's own phrasings
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ class Matcher:
         if not plain:
             return MatchResult(question, "empty", ())
         tokens = self._query_tokens(question)
-        small_talk = _small_talk(plain, tokens)
+        small_talk = _small_talk(plain, [t for t in tokens if t in self._vocab_set])
         if small_talk:
             return MatchResult(question, small_talk, ())
         if not tokens:
@@ -221,7 +225,8 @@ class Matcher:
         for rank, (relevance, i) in enumerate(scored):
             rival = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
             x = _signal_vector(features[i], relevance - rival, self.last_unknown_share, self.last_unknown_words)
-            matches.append(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1)))
+            matches.append(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1),
+                                 features[i][0] >= 0.999))
         matches = tuple(matches)
         return MatchResult(question, _decide(matches), matches)
 
@@ -285,10 +290,9 @@ class Matcher:
         return best
 
 
-def _small_talk(plain: list[str], tokens: list[str]) -> str | None:
-    """ "greeting" or "thanks" when the message is nothing but that."""
-    rest = [w for w in plain if w not in GREETINGS and w not in THANKS]
-    if rest and tokens:
+def _small_talk(plain: list[str], known_tokens: list[str]) -> str | None:
+    """ "greeting" or "thanks" when the message says that and asks about nothing the KB knows."""
+    if known_tokens:
         return None
     if any(w in THANKS for w in plain):
         return "thanks"
@@ -317,7 +321,7 @@ def _confidence(x: list[float]) -> float:
 def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry | None]:
     """The signal vector of the top entry for a question, and that entry (for calibration)."""
     tokens = matcher._query_tokens(question)
-    if not tokens or _small_talk(normalize(question).split(), tokens):
+    if not tokens or _small_talk(normalize(question).split(), [t for t in tokens if t in matcher._vocab_set]):
         return None, None
     features = matcher.features(tokens)
     if not features:
@@ -333,7 +337,9 @@ def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry 
 def _decide(matches: tuple[Match, ...]) -> str:
     if not matches:
         return "unknown"
-    if matches[0].score >= ANSWER_AT:
+    top = matches[0]
+    close = len(matches) > 1 and top.relevance - matches[1].relevance < CLOSE_MARGIN
+    if top.score >= ANSWER_AT and (not close or top.exact):
         return "answer"
     if matches[0].relevance >= SUGGEST_AT:
         return "choose"

@@ -112,7 +112,7 @@ async def test_export_sends_the_yaml(api, running):
 
 
 async def test_teach_an_unanswered_question(api, running):
-    question = "pasport office wich ministry"
+    question = "pasport ofice wich ministery plz"
     first = await say(api, question, USER)
     assert "I don't know" in first["text"] or "Did you mean" in first["text"]
     listing = await say(api, "/unanswered", ADMIN)

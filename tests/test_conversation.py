@@ -65,7 +65,7 @@ async def test_feedback_is_recorded_once_per_user_and_entry(api, running):
 
 
 async def test_did_you_mean_choice_leads_to_an_answer(api, running):
-    msg = await send(api, "ministry")
+    msg = await send(api, "recruitment agency")
     choices = [b for b in buttons(msg) if b.startswith("e:")]
     assert choices, msg
     n = len(api.sent_messages(USER))
