@@ -23,6 +23,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from .schema import Entry, KnowledgeBase
@@ -46,6 +47,7 @@ MAX_QUERY_TOKENS = 24
 W_PHRASE, W_COVER, W_BM25 = 0.5, 0.4, 0.1
 ANSWER_COVER_DISCOUNT = 0.85
 KEYWORD_FACTOR = 0.9
+CANDIDATES = 200  # entries, by BM25, that the finer signals are computed for
 UNKNOWN_WEIGHT = 1.5  # a word the knowledge base has never seen weighs more than its rarest word
 NAME_FACTOR = 1.1
 _NAME_END = re.compile(r"\s*[:(：៖]")
@@ -157,19 +159,30 @@ class Matcher:
         self._n = max(n, 1)
         self._idf = {t: math.log(1 + self._n / d) for t, d in df.items()}
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + self._n / 0.5)
-        self._short = short_sets
-        self._all = [set(c) for c in all_counts]
+        # Per entry: its phrasings, and for each word the phrasings that contain it.
+        self._phrasing_index: list[dict[str, list[int]]] = []
         for phrasings in raw_phrasings:
             self._phrasings.append([(p, f, sum(self._idf[t] for t in p)) for p, f in phrasings])
+            by_word: dict[str, list[int]] = defaultdict(list)
+            for k, (p, _) in enumerate(phrasings):
+                for t in p:
+                    by_word[t].append(k)
+            self._phrasing_index.append(dict(by_word))
         # Inverted index over all fields, with BM25 term weights precomputed.
         lengths = [sum(c.values()) for c in all_counts]
         avg = sum(lengths) / self._n if lengths else 1.0
         k1, b = 1.2, 0.75
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, counts in enumerate(all_counts):
             norm = k1 * (1 - b + b * lengths[i] / avg)
             for t, tf in counts.items():
-                self._postings[t].append((i, self._idf[t] * tf * (k1 + 1) / (tf + norm)))
+                ids, ws = postings[t]
+                ids.append(i)
+                ws.append(self._idf[t] * tf * (k1 + 1) / (tf + norm))
+        self._postings = {t: (np.array(ids, dtype=np.int32), np.array(ws, dtype=np.float32))
+                          for t, (ids, ws) in postings.items()}
+        self._short = short_sets
+        self._all = [set(c) for c in all_counts]
         self._vocab = list(self._idf)
         self._vocab_set = set(self._vocab)
 
@@ -217,7 +230,7 @@ class Matcher:
             return MatchResult(question, small_talk, ())
         if not tokens:
             return MatchResult(question, "unknown", ())
-        features = self.features(tokens)
+        features = self.features(tokens, limit)
         if not features:
             return MatchResult(question, "unknown", ())
         scored = sorted(((_combine(f), i) for i, f in features.items()), key=lambda si: (-si[0], si[1]))[:limit]
@@ -230,8 +243,14 @@ class Matcher:
         matches = tuple(matches)
         return MatchResult(question, _decide(matches), matches)
 
-    def features(self, tokens: list[str]) -> dict[int, tuple[float, float, float]]:
-        """(phrase, coverage, normalised BM25) for every entry sharing a word with the question."""
+    def features(self, tokens: list[str], limit: int = 8) -> dict[int, tuple[float, float, float]]:
+        """(phrase, coverage, normalised BM25) of the entries that may rank in the top `limit`.
+
+        BM25 comes from the inverted index; coverage is computed for the CANDIDATES best entries
+        by BM25. The phrase signal, the costly one, is computed best-first by an upper bound (a
+        phrasing's recall cannot exceed the entry's coverage) and stops once no remaining entry
+        can enter the top `limit`.
+        """
         expansions = [self._expand(t) for t in tokens]
         weights = [max((self._idf[w] for w in exp), default=self.unknown_idf) for exp in expansions]
         total_w = sum(weights)
@@ -239,24 +258,45 @@ class Matcher:
         misses = [1.0 - max(exp.values(), default=0.0) for exp in expansions]
         self.last_unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
         self.last_unknown_words = sum(misses) / len(misses)
-        bm25: dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self._entries), dtype=np.float32)
         for exp in expansions:
             for word, sim in exp.items():
-                for i, weight in self._postings[word]:
-                    bm25[i] += sim * weight
-        if not bm25:
+                ids, ws = self._postings[word]
+                scores[ids] += sim * ws  # ids are unique within one posting list
+        hit = np.flatnonzero(scores)
+        if not len(hit):
             return {}
-        best_bm25 = max(bm25.values())
-        out = {}
-        for i, bm in bm25.items():
+        if len(hit) > CANDIDATES:
+            hit = hit[np.argpartition(-scores[hit], CANDIDATES)[:CANDIDATES]]
+        best_bm25 = float(scores.max())
+        bounds = []
+        for i, bm in zip(hit.tolist(), scores[hit].tolist()):
             short, every = self._short[i], self._all[i]
             q_short = q_all = 0.0
             for exp, w in zip(expansions, weights):
-                q_short += w * max((s for word, s in exp.items() if word in short), default=0.0)
-                q_all += w * max((s for word, s in exp.items() if word in every), default=0.0)
-            cover = max(q_short, ANSWER_COVER_DISCOUNT * q_all) / total_w
+                hit_short = hit_all = 0.0
+                for word, sim in exp.items():
+                    if word in every:
+                        if sim > hit_all:
+                            hit_all = sim
+                        if sim > hit_short and word in short:
+                            hit_short = sim
+                q_short += w * hit_short
+                q_all += w * hit_all
+            recall = q_short / total_w
+            cover = max(recall, ANSWER_COVER_DISCOUNT * q_all / total_w)
+            phrase_bound = min(1.0, NAME_FACTOR * 2 * recall / (1 + recall)) if recall else 0.0
+            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25))
+        bounds.sort(reverse=True)
+        out: dict[int, tuple[float, float, float]] = {}
+        exact: list[float] = []
+        for bound, i, cover, bm in bounds:
+            if len(exact) >= limit and bound < exact[limit - 1]:
+                break
             phrase = self._best_phrase(i, expansions, weights, total_w)
-            out[i] = (phrase, cover, bm / best_bm25)
+            out[i] = (phrase, cover, bm)
+            exact.append(_combine(out[i]))
+            exact.sort(reverse=True)
         return out
 
     def explain(self, question: str, limit: int = 5) -> list[tuple[str, float, tuple[float, float, float]]]:
@@ -268,7 +308,10 @@ class Matcher:
     def _best_phrase(self, i: int, expansions: list[dict[str, float]], weights: list[float],
                      total_w: float) -> float:
         best = 0.0
-        for phrasing, factor, p_weight in self._phrasings[i]:
+        index = self._phrasing_index[i]
+        touched = {k for exp in expansions for word in exp for k in index.get(word, ())}
+        phrasings = self._phrasings[i]
+        for phrasing, factor, p_weight in (phrasings[k] for k in touched):
             pset = set(phrasing)
             recall = 0.0
             matched_p: dict[str, float] = {}
