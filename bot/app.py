@@ -22,6 +22,7 @@ async def post_init(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(purge_query_log, interval=RETENTION_CHECK_SECONDS, first=1,
                                     name="query-log-retention")
+        app.job_queue.run_repeating(flush_query_log, interval=5, first=5, name="query-log-flush")
 
 
 RETENTION_CHECK_SECONDS = 6 * 3600
@@ -36,10 +37,18 @@ async def purge_query_log(context) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    """Close the database."""
+    """Write what the query log still holds, then close the database."""
     services: Services | None = app.bot_data.get("services")
     if services is not None:
+        if not services.query_log.flush():
+            log.error("query log: %d row(s) could not be written (database locked)",
+                      len(services.query_log.pending))
         services.db.conn.close()
+
+
+async def flush_query_log(context) -> None:
+    """Write query-log rows that waited for a lock."""
+    context.application.bot_data["services"].query_log.flush()
 
 
 def build_application(config: Config, services: Services | None = None) -> Application:
@@ -52,6 +61,10 @@ def build_application(config: Config, services: Services | None = None) -> Appli
     if config.api_base_file_url:
         builder.base_file_url(config.api_base_file_url)
     builder.rate_limiter(AIORateLimiter(max_retries=3))
+    timeout = config.http_timeout
+    builder.connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout).pool_timeout(timeout)
+    builder.get_updates_connect_timeout(timeout).get_updates_write_timeout(timeout)
+    builder.get_updates_read_timeout(timeout + 10)
     builder.post_init(post_init).post_shutdown(post_shutdown)
     app = builder.build()
     app.bot_data["services"] = services or Services.build(config)

@@ -60,6 +60,7 @@ class Config:
     retention_days: int
     secret: bytes | None = field(default=None, repr=False)
     webhook_secret: str | None = field(default=None, repr=False)
+    http_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -84,6 +85,7 @@ class Config:
             retention_days=_positive_int(env, "DIASPORA_BOT_LOG_RETENTION_DAYS", 90),
             secret=env.get("DIASPORA_BOT_SECRET", "").encode() or None,
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            http_timeout=float(_positive_int(env, "DIASPORA_BOT_HTTP_TIMEOUT", 10)),
         )
 
     @property

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.render import esc, split_blocks
 from bot.texts import KIND_NAMES, t
 
-from .common import NO_PREVIEW, send_reply, send_text, services, user_language
+from .common import send_html, send_reply, send_text, services, user_language
 
 PAGE_SIZE = 6
 
@@ -76,9 +76,8 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         for source in entry.sources:
             seen.setdefault(source.url, source.title)
     lines = [f'• <a href="{html.escape(url, quote=True)}">{esc(title)}</a>' for url, title in seen.items()]
-    for part in split_blocks([f"<b>{esc(t('sources_intro', lang))}</b>", "\n".join(lines)]):
-        await context.bot.send_message(update.effective_chat.id, part, parse_mode=ParseMode.HTML,
-                                       link_preview_options=NO_PREVIEW)
+    await send_html(context, update.effective_chat.id,
+                    split_blocks([f"<b>{esc(t('sources_intro', lang))}</b>", "\n".join(lines)]))
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.assistant import Reply, choose_language
@@ -13,6 +17,7 @@ from bot.texts import LANGUAGE_NAMES
 from knowledge.schema import KnowledgeBase
 
 MAX_BUTTON_TEXT = 60
+log = logging.getLogger(__name__)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -69,22 +74,51 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply,
                      extra: list[InlineKeyboardButton] | None = None) -> None:
     """Send a rendered reply: HTML messages within Telegram's limit, buttons on the last one."""
-    parts = reply_html(reply)
-    markup = reply_keyboard(reply, services(context).assistant.kb, extra)
-    for i, part in enumerate(parts):
-        await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup if i == len(parts) - 1 else None,
-                                       link_preview_options=NO_PREVIEW)
+    await send_html(context, chat_id, reply_html(reply), reply_keyboard(reply, services(context).assistant.kb, extra))
 
 
 async def send_text(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,
                     markup: InlineKeyboardMarkup | None = None) -> None:
     """Send plain text (escaped), within Telegram's limit."""
-    parts = split_blocks([esc(text)])
+    await send_html(context, chat_id, split_blocks([esc(text)]), markup)
+
+
+async def send_html(context: ContextTypes.DEFAULT_TYPE, chat_id: int, parts: list[str],
+                    markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send HTML messages, buttons on the last; each retried until the Bot API takes it.
+
+    429s are waited out by the rate limiter; 5xx, timeouts and dropped connections are retried
+    here with backoff for up to SEND_RETRY_SECONDS, so a reply survives a Bot API outage.
+    """
     for i, part in enumerate(parts):
-        await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup if i == len(parts) - 1 else None,
-                                       link_preview_options=NO_PREVIEW)
+        await _deliver(context, chat_id, part, markup if i == len(parts) - 1 else None)
+
+
+SEND_RETRY_SECONDS = 120.0
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,
+                   markup: InlineKeyboardMarkup | None) -> None:
+    delay, waited = 0.25, 0.0
+    while True:
+        try:
+            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                           link_preview_options=NO_PREVIEW)
+            return
+        except RetryAfter as exc:  # the rate limiter already retried; keep waiting it out
+            if waited >= SEND_RETRY_SECONDS:
+                raise
+            pause = float(exc.retry_after if isinstance(exc.retry_after, (int, float))
+                          else exc.retry_after.total_seconds())
+            await asyncio.sleep(pause)
+            waited += pause
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest) or waited >= SEND_RETRY_SECONDS:
+                raise
+            log.warning("Bot API did not take a reply (%s); retrying in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

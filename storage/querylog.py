@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
+import time
 import unicodedata
 
 import sqlite_utils
 
 from .db import now
+
+log = logging.getLogger(__name__)
 
 
 def _group_key(question: str) -> str:
@@ -17,20 +22,54 @@ def _group_key(question: str) -> str:
     return " ".join(text.split())
 
 
+LOCK_WAIT_MS = 100  # how long a log write may wait for another writer before it is deferred
+RETRY_EVERY_S = 1.0
+
+
 class QueryLog:
-    """Records questions with the match they got; summarises them for admins."""
+    """Records questions with the match they got; summarises them for admins.
+
+    Writing the log never holds up an answer: when another writer has the database locked, rows
+    wait in memory and are written by the next record() or flush() once the lock is gone.
+    """
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self.table = db["query_log"]
+        self.pending: list[dict] = []
+        self._last_failure = 0.0
 
     def record(self, question: str, language: str, entry_id: str | None, score: float,
                answered: bool, intent: str) -> None:
         """Log one question (no user identifier is ever stored)."""
-        self.table.insert({
+        self.pending.append({
             "time": now(), "language": language, "question": question[:1000], "entry_id": entry_id,
             "score": score, "answered": int(answered), "intent": intent,
         })
+        if time.monotonic() - self._last_failure >= RETRY_EVERY_S:
+            self.flush()
+
+    def flush(self) -> bool:
+        """Write the waiting rows in one transaction; False when the database is still locked."""
+        if not self.pending:
+            return True
+        rows, self.pending = self.pending, []
+        previous = self.db.execute("PRAGMA busy_timeout").fetchone()[0]
+        self.db.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
+        try:
+            with self.db.conn:
+                self.table.insert_all(rows)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                self.pending = rows + self.pending
+                raise
+            self.pending = rows + self.pending
+            self._last_failure = time.monotonic()
+            log.warning("query log waits: database is locked (%d row(s) pending)", len(self.pending))
+            return False
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout={previous}")
+        return True
 
     def count(self) -> int:
         return self.table.count
