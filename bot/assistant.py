@@ -9,21 +9,27 @@ from knowledge.schema import LANGS, Entry, KnowledgeBase, Source
 from knowledge.text import has_khmer, normalize
 from storage.querylog import QueryLog
 
-_FRENCH = frozenset("""le la les des du une est sont quel quelle quels quelles comment combien pourquoi
-je tu il nous vous ils mon ma mes pour avec dans sur peut puis veux voudrais travailler
-cambodgien cambodgiens cambodgienne cambodge etranger nationalite salaire patron ou c qu j l d""".split())
-_ENGLISH = frozenset("""the is are what how who where when can my i you do does to of and in for with
-from work boss pay""".split())
+_FRENCH = frozenset("""le la les un une des du de au aux et ou est sont suis es sommes etes ai as avons avez ont
+quel quelle quels quelles comment combien pourquoi quand ou qui que quoi je tu il elle nous vous ils elles
+mon ma mes ton ta tes son sa ses notre votre leur pour avec dans sur sans chez par mais donc car ne pas plus
+peut peux puis veux voudrais dois faut faire travailler travail aide aider salaire patron employeur argent
+pays etranger nationalite cambodgien cambodgiens cambodgienne cambodge passeport carte vote voter droit droits
+c j l d qu n s t y est-ce bonjour merci svp stp ca cela ce cette ces aussi tres bien mal""".split())
+_ENGLISH = frozenset("""the a an is are am was were be what how who where when why which can could would should
+my i you your me we our they their he she it this that these those do does did to of and or in on for with
+from about work working boss pay paid salary money country abroad please help want need get""".split())
+_FRENCH_LETTERS = frozenset("éèêëàâçùûüôîïœ")
 
 
 def detect_language(text: str) -> str | None:
-    """'km' for Khmer script, 'fr' for text that reads clearly as French, else None."""
+    """'km' for Khmer script, 'fr' for text that reads as French rather than English, else None."""
     if has_khmer(text):
         return "km"
+    lowered = text.casefold()
     tokens = normalize(text).split()
-    french = sum(t in _FRENCH for t in tokens)
+    french = sum(t in _FRENCH for t in tokens) + 2 * sum(ch in _FRENCH_LETTERS for ch in lowered)
     english = sum(t in _ENGLISH for t in tokens)
-    if french >= 1 and french > english:
+    if french > english:
         return "fr"
     return None
 

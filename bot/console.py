@@ -9,7 +9,7 @@ from knowledge.schema import LANGS
 from .assistant import Assistant
 from .commands import help_lines
 from .render import reply_plain
-from .texts import t
+from .texts import KIND_NAMES, t
 
 
 def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | None = None) -> int:
@@ -41,6 +41,17 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
             say("\n".join([t("welcome" if command == "/start" else "help_intro", lang),
                            t("help_examples", lang), "", t("help_commands", lang), *help_lines(lang),
                            "/language en|km|fr", "/quit"]))
+            continue
+        if command == "/topics":
+            lines, choices = [t("topics_intro", lang)], []
+            for kind, names in KIND_NAMES.items():
+                entries = assistant.kb.by_kind(kind)
+                if entries:
+                    lines.append(f"\n{names.get(lang) or names['en']}:")
+                    for entry in entries:
+                        choices.append(entry.id)
+                        lines.append(f"  {len(choices)}. {entry.text('title', lang)[0]}")
+            say("\n".join(lines + ["", t("choose_number", lang)]))
             continue
         if command == "/language":
             if arg.strip() in LANGS:

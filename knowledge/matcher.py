@@ -33,13 +33,14 @@ _LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
 
 # Answer when the confidence (0-100) reaches ANSWER_AT; offer choices whose relevance reaches
 # SUGGEST_AT. The confidence is a logistic model of the signals, fitted by scripts/calibrate.py
-# on tests/data/questions.yaml: (bias, phrase, coverage, bm25, margin, unknown share, length).
-ANSWER_AT = 50.0
+# on tests/data/questions.yaml: (bias, phrase, coverage, bm25, margin, unknown share by weight,
+# unknown share by words, phrase x coverage).
+ANSWER_AT = 45.0
 SUGGEST_AT = 35.0
 # Relevance points: when the runner-up is closer than this, the user chooses ("Did you mean"),
 # unless the question is one of the top entry's own phrasings.
 CLOSE_MARGIN = 1.0
-CONFIDENCE_WEIGHTS = (-0.961, 1.54, 1.576, 0.385, 0.462, -1.199, -1.416, 1.411)
+CONFIDENCE_WEIGHTS = (-1.044, 1.57, 1.647, 0.363, 0.476, -1.312, -1.488, 1.447)
 MAX_SUGGESTIONS = 3
 MAX_QUERY_TOKENS = 24
 
@@ -113,6 +114,8 @@ class _Synonyms:
                         (khmer if KHMER_RE.fullmatch(v.replace(" ", "")) else latin)[v] = canonical
         self._latin = latin
         self._khmer = sorted(khmer.items(), key=lambda kv: -len(kv[0]))
+        # Every form of every group, for matching misspelt forms ("ប៉ាសព័រ"); spaces removed.
+        self.variants = sorted({v.replace(" ", "") for v in list(latin) + list(khmer)} - {""})
         self._latin_re = (re.compile(r"(?<!\w)(" + "|".join(
             re.escape(v) for v in sorted(latin, key=len, reverse=True)) + r")(?!\w)") if latin else None)
 
@@ -190,14 +193,28 @@ class Matcher:
         return words(self._synonyms.apply(normalize(text)))
 
     def _query_tokens(self, question: str) -> list[str]:
-        """The question's tokens, deduplicated, without misspelt stop words ("wich", "wat")."""
-        out = []
-        for token in dict.fromkeys(self._tokens(question)):
-            if (token not in self._vocab_set and len(token) >= 3 and token.isascii()
+        """The question's tokens, deduplicated, without misspelt stop words ("wich", "wat").
+
+        Runs of Khmer tokens the index does not know are joined again: the segmenter cuts an
+        unknown (often misspelt) word into pieces, and the whole is what resembles a known word.
+        """
+        out: list[str] = []
+        unknown_khmer = False
+        for token in self._tokens(question):
+            known = token in self._vocab_set
+            if not known and KHMER_RE.fullmatch(token):
+                if unknown_khmer:
+                    out[-1] += token
+                    continue
+                unknown_khmer = True
+                out.append(token)
+                continue
+            unknown_khmer = False
+            if (not known and len(token) >= 3 and token.isascii()
                     and process.extractOne(token, _LATIN_STOPWORDS, scorer=fuzz.ratio, score_cutoff=85)):
                 continue
             out.append(token)
-        return out[:MAX_QUERY_TOKENS]
+        return list(dict.fromkeys(out))[:MAX_QUERY_TOKENS]
 
     def _expand(self, token: str) -> dict[str, float]:
         """Known words a query word may stand for, with a similarity in (0, 1]."""
@@ -209,6 +226,12 @@ class Matcher:
         cutoff = 80 if len(token) >= 6 else 84
         found = process.extract(token, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         out = {word: (score / 100.0) ** 4 for word, score, _ in found}
+        # A misspelt synonym ("ប៉ាសព័រ" for "ប៉ាស្ព័រ") stands for its group's words.
+        variant = process.extractOne(token, self._synonyms.variants, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if variant is not None:
+            for word in self._tokens(self._synonyms.variants[variant[2]]):
+                if word in self._vocab_set:
+                    out[word] = max(out.get(word, 0.0), (variant[1] / 100.0) ** 4)
         if not khmer and len(token) >= 4:
             # A word cut short ("remit", "nation") still points at its longer forms.
             for word in self._vocab:

@@ -87,7 +87,11 @@ def _stem(token: str) -> str:
     if token.endswith(("ss", "us", "is")):
         return token
     if token.endswith("s") or (token.endswith("x") and token.endswith(("aux", "eux"))):
-        return token[:-1]
+        token = token[:-1]
+    # English -ing and -ed (working -> work, called -> call), keeping at least four letters.
+    for suffix in ("ing", "ed"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            return token[:-len(suffix)]
     return token
 
 

@@ -52,3 +52,15 @@ def test_unknown_reply_lists_topics_and_json_shape():
     assert data["answered"] is False and data["entry_id"] is None and data["sources"] == []
     assert set(data) == {"query", "language", "answered", "entry_id", "title", "answer", "sources", "score", "suggestions"}
     assert "I don't know" in reply_plain(reply)
+
+
+def test_reply_language_order():
+    from bot.assistant import choose_language
+    assert choose_language("passport", preference="fr", client_code="km") == "fr"
+    assert choose_language("លិខិតឆ្លងដែន", client_code="fr") == "km"
+    assert choose_language("frais de recrutement trop eleves", client_code="en") == "fr"
+    assert choose_language("Le Cambodge autorise-t-il la double nationalité ?") == "fr"
+    assert choose_language("my boss does not pay me", client_code="fr") == "fr"
+    assert choose_language("my boss does not pay me") == "en"
+    assert choose_language("passport", client_code="km-KH") == "km"
+    assert choose_language("passport", client_code="de") == "en"
