@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import sys
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
@@ -82,6 +86,26 @@ def build_application(config: Config, services: Services | None = None) -> Appli
     return app
 
 
+async def serve_webhook(app: Application, webhook_url: str, listen: str, port: int, secret_token: str) -> None:
+    """Serve webhook calls until SIGINT/SIGTERM; say on stderr once the server listens."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    path = urlsplit(webhook_url).path.strip("/") or "telegram"
+    async with app:
+        await post_init(app)
+        await app.updater.start_webhook(listen=listen, port=port, url_path=path, webhook_url=webhook_url,
+                                        secret_token=secret_token, allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        print(f"diaspora-bot: listening for webhook calls on http://{listen}:{port}/{path}",
+              file=sys.stderr, flush=True)
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+    await post_shutdown(app)
+
+
 def run(config: Config, webhook_url: str | None = None, listen: str = "127.0.0.1", port: int = 8443,
         secret_token: str | None = None) -> int:
     """Run until SIGINT/SIGTERM (python-telegram-bot stops cleanly on both)."""
@@ -91,8 +115,7 @@ def run(config: Config, webhook_url: str | None = None, listen: str = "127.0.0.1
     if webhook_url:
         import secrets
         secret_token = secret_token or config.webhook_secret or secrets.token_urlsafe(32)
-        app.run_webhook(listen=listen, port=port, url_path="telegram", webhook_url=webhook_url,
-                        secret_token=secret_token, allowed_updates=Update.ALL_TYPES)
+        asyncio.run(serve_webhook(app, webhook_url, listen, port, secret_token))
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
