@@ -115,20 +115,31 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_text(context, chat_id, f"{name}: {len(kb)} entries, valid.\n{format_diff(diff)}", buttons)
 
 
-async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Apply or cancel a pending upload."""
+async def take_pending(update: Update, context: ContextTypes.DEFAULT_TYPE, table: dict,
+                       gone: str) -> tuple[int, str, object] | None:
+    """For an admin's button: (admin id, action, the pending item), which is forgotten; else None."""
     query = update.callback_query
     who = admin_id(update, context)
     if who is None:
         await refuse(update, context)
-        return
+        return None
     await query.answer()
     _, action, token = (query.data.split(":") + ["", ""])[:3]
-    item = pending(context).uploads.pop(token, None)
+    item = table.pop(token, None)
     if item is None:
-        await query.edit_message_text("This upload is no longer pending (applied, cancelled or expired).")
+        await query.edit_message_text(gone)
+        return None
+    return who, action, item
+
+
+async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Apply or cancel a pending upload."""
+    taken = await take_pending(update, context, pending(context).uploads,
+                               "This upload is no longer pending (applied, cancelled or expired).")
+    if taken is None:
         return
-    _, kb, name = item
+    who, action, (_, kb, name) = taken
+    query = update.callback_query
     if action == "apply":
         rev = switch(services(context), kb, who, f"upload {name}", "upload applied")
         await query.edit_message_text(f"Applied: revision {rev.id} is now live ({len(kb)} entries).")
@@ -212,18 +223,11 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def teach_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Attach an unanswered question to an entry as an alternate question, or dismiss it."""
+    taken = await take_pending(update, context, pending(context).teach, "This question is no longer pending.")
+    if taken is None:
+        return
+    who, action, (question, entry_id, lang) = taken
     query = update.callback_query
-    who = admin_id(update, context)
-    if who is None:
-        await refuse(update, context)
-        return
-    await query.answer()
-    _, action, token = (query.data.split(":") + ["", ""])[:3]
-    item = pending(context).teach.pop(token, None)
-    if item is None:
-        await query.edit_message_text("This question is no longer pending.")
-        return
-    question, entry_id, lang = item
     svc = services(context)
     if action == "dismiss":
         svc.query_log.dismiss(question)

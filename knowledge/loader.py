@@ -142,16 +142,22 @@ class _Checker:
     def err(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
 
+    def languages(self, file: str, raw: dict, line: int, field: str):
+        """(language, value, line) of a language mapping, reporting unknown languages."""
+        for lang, value in raw.items():
+            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
+            if lang not in LANGS:
+                self.err(file, at, f"'{field}': unknown language {lang!r} (expected one of {', '.join(LANGS)})")
+            else:
+                yield lang, value, at
+
     def texts(self, file: str, raw: object, line: int, field: str, required_en: bool) -> dict[str, str]:
         if not isinstance(raw, dict):
             self.err(file, line, f"'{field}' must be a mapping of language to text (en, km, fr)")
             return {}
         out = {}
-        for lang, value in raw.items():
-            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
-            if lang not in LANGS:
-                self.err(file, at, f"'{field}': unknown language {lang!r} (expected one of {', '.join(LANGS)})")
-            elif not isinstance(value, str) or not value.strip():
+        for lang, value, at in self.languages(file, raw, line, field):
+            if not isinstance(value, str) or not value.strip():
                 self.err(file, at, f"'{field}.{lang}' must be a non-empty text")
             else:
                 out[lang] = value.strip()
@@ -166,11 +172,7 @@ class _Checker:
             self.err(file, line, f"'{field}' must be a mapping of language to a list of texts")
             return {}
         out = {}
-        for lang, value in raw.items():
-            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
-            if lang not in LANGS:
-                self.err(file, at, f"'{field}': unknown language {lang!r} (expected one of {', '.join(LANGS)})")
-                continue
+        for lang, value, at in self.languages(file, raw, line, field):
             if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
                 self.err(file, at, f"'{field}.{lang}' must be a list of texts")
                 continue
@@ -256,11 +258,7 @@ class _Checker:
         if not isinstance(raw, dict):
             self.err(file, line, "'synonyms' must map a language to a list of word groups")
             return out
-        for lang, groups in raw.items():
-            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
-            if lang not in LANGS:
-                self.err(file, at, f"'synonyms': unknown language {lang!r}")
-                continue
+        for lang, groups, at in self.languages(file, raw, line, "synonyms"):
             if not isinstance(groups, list):
                 self.err(file, at, f"'synonyms.{lang}' must be a list of word groups")
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from bot.assistant import Assistant
@@ -51,13 +53,13 @@ def bot_env(api, tmp_path, **extra) -> dict:
             "HOME": str(tmp_path), "DIASPORA_BOT_ADMINS": str(ADMIN), **extra}
 
 
-@pytest.fixture
-async def running(api, tmp_path):
-    """The bot's real Application, polling the fake API (admin: user 42)."""
+@contextlib.asynccontextmanager
+async def polling_bot(env: dict):
+    """The bot's real Application built from `env`, polling (the fake API) until the block ends."""
     from bot.app import build_application, post_init
     from bot.config import Config
 
-    app = build_application(Config.from_env(bot_env(api, tmp_path)))
+    app = build_application(Config.from_env(env))
     async with app:
         await post_init(app)
         await app.start()
@@ -65,3 +67,10 @@ async def running(api, tmp_path):
         yield app
         await app.updater.stop()
         await app.stop()
+
+
+@pytest.fixture
+async def running(api, tmp_path):
+    """The bot's real Application, polling the fake API (admin: user 42)."""
+    async with polling_bot(bot_env(api, tmp_path)) as app:
+        yield app

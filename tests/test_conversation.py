@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import build_application, post_init
-from bot.config import Config
-from tests.conftest import ADMIN, USER, bot_env
+from tests.conftest import ADMIN, USER, bot_env, polling_bot
 
 ADMIN_CHAT = -100777
 
@@ -125,15 +123,9 @@ async def test_privacy_explains_what_is_stored(api, running):
 
 @pytest.fixture
 async def with_admin_chat(api, tmp_path):
-    app = build_application(Config.from_env(bot_env(api, tmp_path, DIASPORA_BOT_ADMIN_CHAT=str(ADMIN_CHAT))))
     api.add_chat({"id": ADMIN_CHAT, "type": "supergroup", "title": "Admins"})
-    async with app:
-        await post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+    async with polling_bot(bot_env(api, tmp_path, DIASPORA_BOT_ADMIN_CHAT=str(ADMIN_CHAT))) as app:
         yield app
-        await app.updater.stop()
-        await app.stop()
 
 
 async def test_handover_round_trip(api, with_admin_chat):

@@ -13,25 +13,17 @@ import time
 
 import pytest
 
-from bot.app import build_application, post_init
-from bot.config import Config
 from bot.live import LiveKnowledge
 from knowledge.loader import KnowledgeBaseInvalid, bundled_path, load_bundled
 from storage.db import open_database
-from tests.conftest import USER, bot_env
+from tests.conftest import USER, bot_env, polling_bot
 
 
 @pytest.fixture
 async def bot(api, tmp_path):
     """The bot with short HTTP timeouts, so that a hung Bot API call fails fast."""
-    app = build_application(Config.from_env(bot_env(api, tmp_path, DIASPORA_BOT_HTTP_TIMEOUT="1")))
-    async with app:
-        await post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+    async with polling_bot(bot_env(api, tmp_path, DIASPORA_BOT_HTTP_TIMEOUT="1")) as app:
         yield app
-        await app.updater.stop()
-        await app.stop()
 
 
 async def ask_and_wait(api, text, timeout=30):
