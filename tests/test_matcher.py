@@ -81,3 +81,24 @@ def test_own_question_set_accuracy_floor(kb):
     assert report["refusal"] >= 0.90
     for lang in ("en", "km", "fr"):
         assert report["per_language"][lang]["accuracy"] >= 0.80, (lang, report["per_language"][lang])
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("ថៅកែមិនបើកប្រាក់ខែ", "molvt"),
+    ("ជាប់នៅម៉ាឡេស៊ី ចង់ត្រឡប់មកផ្ទះវិញ", "mfaic"),
+    ("ភ្នាក់ងារជ្រើសរើសមានច្បាប់ឬអត់", "dept-employment-manpower"),
+    ("ចង់ទៅធ្វើការនៅថៃឲ្យត្រូវច្បាប់", "mou-thailand-2003"),
+    ("mon patron ne me paie pas", "molvt"),
+    ("bloqué en Malaisie, comment rentrer", "mfaic"),
+    ("je veux voter depuis la France", "voting-from-abroad"),
+    ("carte d'identité khmère pour la diaspora", "national-id-card"),
+    ("association cambodgienne à Toulouse", "org-khmers-toulouse"),
+    ("envoyer de l'argent au Cambodge", "remittances"),
+    ("formation gratuite pour les migrants de retour", "practice-vocational-programme-2024"),
+    ("i stuck in malaysia want go home", "mfaic"),
+    ("is the recruitment agency legal", "dept-employment-manpower"),
+    ("khmer id card for overseas", "national-id-card"),
+])
+def test_practical_needs_in_three_languages(matcher, question, entry_id):
+    result = matcher.match(question)
+    assert result.answered and result.best.entry.id == entry_id, result.matches[:3]
