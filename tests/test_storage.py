@@ -60,3 +60,23 @@ def test_user_keys_are_keyed_hashes(tmp_path, db):
 def test_file_database_is_created_with_folder(tmp_path):
     db = open_database(tmp_path / "a" / "b.db")
     assert "query_log" in db.table_names()
+
+
+def test_retention_purges_only_old_rows(db):
+    log = QueryLog(db)
+    log.record("new question", "en", None, 0.0, False, "unknown")
+    db["query_log"].insert({"time": "2000-01-01T00:00:00+00:00", "language": "en", "question": "old",
+                            "entry_id": None, "score": 0.0, "answered": 0, "intent": "unknown"})
+    assert log.purge_older_than(90) == 1
+    assert [r["question"] for r in db["query_log"].rows] == ["new question"]
+
+
+def test_handover_route_is_sealed_and_forgotten(db):
+    from storage.handover import Handover
+    routes = Handover(db, b"secret")
+    routes.open(555, chat_id=123456789, language="km")
+    assert "123456789" not in str(list(db["handover"].rows))
+    assert routes.close(555) == (123456789, "km")
+    assert routes.close(555) is None and routes.pending() == 0
+    routes.open(556, chat_id=-100200300, language="en")
+    assert routes.close(556) == (-100200300, "en")
