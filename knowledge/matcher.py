@@ -40,7 +40,7 @@ SUGGEST_AT = 35.0
 # Relevance points: when the runner-up is closer than this, the user chooses ("Did you mean"),
 # unless the question is one of the top entry's own phrasings.
 CLOSE_MARGIN = 1.0
-CONFIDENCE_WEIGHTS = (-1.044, 1.57, 1.647, 0.363, 0.476, -1.312, -1.488, 1.447)
+CONFIDENCE_WEIGHTS = (-1.065, 1.621, 1.633, 0.359, 0.513, -1.311, -1.481, 1.462)
 MAX_SUGGESTIONS = 3
 MAX_QUERY_TOKENS = 24
 

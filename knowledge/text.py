@@ -102,7 +102,7 @@ a an the is are was were be been being am to of in on at for and or but not no n
 what whats who whom whose how when where which why do does did doing done can could would should will
 shall may might must i im i'm my me mine myself you your yours we our they them their he she him her
 his it its this that these those there here with without about from by as into onto over under up
-please tell know want wanna need get got give any some much many more most very too also just only
+please tell know want wanna need get got give any some more most very too also just only
 s t d ll ve re m don didn doesn isn aren wasn won cant can't dont hi hey hello thanks thank
 le la les l de des du d un une et ou est sont etre ete que qu qui quoi quel quelle quels quelles
 comment pour par en au aux a je j tu il elle on nous vous ils elles me m mon ma mes ton ta tes son sa ses
