@@ -22,7 +22,7 @@ def test_accents_case_and_numbers_are_folded():
 
 
 def test_tokens_drop_stop_words_and_plurals():
-    assert tokenize("How much does a passport cost for migrant workers?") == ["passport", "cost", "migrant", "worker"]
+    assert tokenize("What does a passport cost for migrant workers?") == ["passport", "cost", "migrant", "worker"]
     assert tokenize("agencies") == ["agency"]
 
 
