@@ -26,10 +26,11 @@ async def post_init(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(purge_query_log, interval=RETENTION_CHECK_SECONDS, first=1,
                                     name="query-log-retention")
-        app.job_queue.run_repeating(flush_query_log, interval=5, first=5, name="query-log-flush")
+        app.job_queue.run_repeating(flush_query_log, interval=1, first=1, name="query-log-flush")
 
 
 RETENTION_CHECK_SECONDS = 6 * 3600
+CONCURRENT_UPDATES = 8  # updates handled at once: network waits overlap
 
 
 async def purge_query_log(context) -> None:
@@ -64,7 +65,11 @@ def build_application(config: Config, services: Services | None = None) -> Appli
         builder.base_url(config.api_base_url)
     if config.api_base_file_url:
         builder.base_file_url(config.api_base_file_url)
-    builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if config.rate_limit:  # Telegram's flood limits; off only against a local Bot API (load tests)
+        builder.rate_limiter(AIORateLimiter(max_retries=3))
+    builder.concurrent_updates(CONCURRENT_UPDATES)
+    # A pool as large as the concurrency: httpcore scans its pool on every request.
+    builder.connection_pool_size(CONCURRENT_UPDATES + 2)
     timeout = config.http_timeout
     builder.connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout).pool_timeout(timeout)
     builder.get_updates_connect_timeout(timeout).get_updates_write_timeout(timeout)

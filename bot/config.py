@@ -32,6 +32,17 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: {raw!r} is not a boolean (use true or false)")
+
+
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -61,6 +72,7 @@ class Config:
     secret: bytes | None = field(default=None, repr=False)
     webhook_secret: str | None = field(default=None, repr=False)
     http_timeout: float = 10.0
+    rate_limit: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -86,6 +98,7 @@ class Config:
             secret=env.get("DIASPORA_BOT_SECRET", "").encode() or None,
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
             http_timeout=float(_positive_int(env, "DIASPORA_BOT_HTTP_TIMEOUT", 10)),
+            rate_limit=_boolean(env, "DIASPORA_BOT_RATE_LIMIT", True),
         )
 
     @property

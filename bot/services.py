@@ -16,6 +16,9 @@ from .config import Config
 from .live import LiveKnowledge
 
 
+QUERY_LOG_BATCH = 20
+
+
 @dataclass
 class Services:
     """Everything a handler needs, in one place."""
@@ -35,7 +38,8 @@ class Services:
         db = open_database(config.db_path)
         live = LiveKnowledge(db, config.kb_path)
         kb, _ = live.load()
-        query_log = QueryLog(db)
+        # Under load, write the log in batches; a job flushes what waits every second.
+        query_log = QueryLog(db, batch_rows=QUERY_LOG_BATCH)
         secret = config.secret or load_or_create_secret(config.secret_path)
         return cls(config, db, live, Assistant(kb, query_log), query_log, UserData(db),
                    UserKeys(secret), AuditLog(db))

@@ -24,6 +24,7 @@ def _group_key(question: str) -> str:
 
 LOCK_WAIT_MS = 100  # how long a log write may wait for another writer before it is deferred
 RETRY_EVERY_S = 1.0
+BATCH_ROWS = 1  # rows gathered before a write; the bot raises it (rows also go by flush())
 
 
 class QueryLog:
@@ -33,10 +34,11 @@ class QueryLog:
     wait in memory and are written by the next record() or flush() once the lock is gone.
     """
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, batch_rows: int = BATCH_ROWS):
         self.db = db
         self.table = db["query_log"]
         self.pending: list[dict] = []
+        self.batch_rows = batch_rows
         self._last_failure = 0.0
 
     def record(self, question: str, language: str, entry_id: str | None, score: float,
@@ -46,7 +48,7 @@ class QueryLog:
             "time": now(), "language": language, "question": question[:1000], "entry_id": entry_id,
             "score": score, "answered": int(answered), "intent": intent,
         })
-        if time.monotonic() - self._last_failure >= RETRY_EVERY_S:
+        if len(self.pending) >= self.batch_rows and time.monotonic() - self._last_failure >= RETRY_EVERY_S:
             self.flush()
 
     def flush(self) -> bool:
@@ -72,10 +74,12 @@ class QueryLog:
         return True
 
     def count(self) -> int:
+        self.flush()
         return self.table.count
 
     def unanswered(self, limit: int = 20) -> list[dict]:
         """Questions not answered confidently, grouped, most frequent first, minus dismissed ones."""
+        self.flush()
         dismissed = {r["question"] for r in self.db["dismissed_questions"].rows}
         groups: dict[str, dict] = {}
         for row in self.db.query(
@@ -104,6 +108,7 @@ class QueryLog:
 
     def stats(self) -> dict:
         """Questions per day and language, share answered, top entries."""
+        self.flush()
         per_day = list(self.db.query(
             "select substr(time, 1, 10) as day, language, count(*) as n, sum(answered) as answered "
             "from query_log group by day, language order by day desc, language limit 60"))

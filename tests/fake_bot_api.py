@@ -41,6 +41,7 @@ class Call(NamedTuple):
     method: str
     params: dict
     response: dict | None
+    time: float = 0.0  # time.perf_counter() when it was answered
 
 
 class Rejection(NamedTuple):
@@ -987,7 +988,7 @@ class FakeBotAPI:
         else:
             response, status = {"ok": True, "result": result}, 200
         with self._cond:
-            self._calls.append(Call(method, params, copy.deepcopy(response)))
+            self._calls.append(Call(method, params, copy.deepcopy(response), time.perf_counter()))
             if isinstance(result, ApiError) and not injected:
                 self._errors.append(Rejection(method, params, result.description))
             self._cond.notify_all()
