@@ -1,4 +1,5 @@
-"""A per-user limit against floods of messages, checked before any other handler."""
+"""Checked before any other handler: updates seen twice are dropped, and a per-user limit
+against floods of messages."""
 
 from __future__ import annotations
 
@@ -36,8 +37,29 @@ class FloodGuard:
         return True
 
 
+class SeenUpdates:
+    """The ids of the last updates handled: Telegram delivers again what a timed-out poll got."""
+
+    def __init__(self, size: int = 10_000):
+        self._order: deque[int] = deque()
+        self._ids: set[int] = set()
+        self._size = size
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self._ids:
+            return False
+        self._ids.add(update_id)
+        self._order.append(update_id)
+        if len(self._order) > self._size:
+            self._ids.discard(self._order.popleft())
+        return True
+
+
 async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Drop updates of a user who sent too many in the window."""
+    seen: SeenUpdates = context.application.bot_data.setdefault("seen_updates", SeenUpdates())
+    if not seen.first_time(update.update_id):
+        raise ApplicationHandlerStop
     user = update.effective_user
     guard: FloodGuard = context.application.bot_data.setdefault("flood_guard", FloodGuard())
     if user is not None and not guard.allow(user.id):
