@@ -18,6 +18,7 @@ knowledge base and on questions alike.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
@@ -188,6 +189,7 @@ class Matcher:
         self._all = [set(c) for c in all_counts]
         self._vocab = list(self._idf)
         self._vocab_set = set(self._vocab)
+        self._sorted_vocab = sorted(self._vocab)
 
     def _tokens(self, text: str) -> list[str]:
         return words(self._synonyms.apply(normalize(text)))
@@ -234,11 +236,12 @@ class Matcher:
                     out[word] = max(out.get(word, 0.0), (variant[1] / 100.0) ** 4)
         if not khmer and len(token) >= 4:
             # A word cut short ("remit", "nation") still points at its longer forms.
-            for word in self._vocab:
-                if len(word) > len(token) + 1 and word.startswith(token) and word not in out:
+            at = bisect.bisect_left(self._sorted_vocab, token)
+            while at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(token) and len(out) < 6:
+                word = self._sorted_vocab[at]
+                if len(word) > len(token) + 1 and word not in out:
                     out[word] = 0.8
-                    if len(out) >= 6:
-                        break
+                at += 1
         return out
 
     def match(self, question: str, limit: int = 5) -> MatchResult:
