@@ -30,7 +30,7 @@ async def post_init(app: Application) -> None:
 
 
 RETENTION_CHECK_SECONDS = 6 * 3600
-CONCURRENT_UPDATES = 8  # updates handled at once: network waits overlap
+CONCURRENT_UPDATES = 4  # updates handled at once: network waits overlap
 
 
 async def purge_query_log(context) -> None:
