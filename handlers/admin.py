@@ -7,6 +7,7 @@ message, and nothing happens: admin features stay invisible to users.
 
 from __future__ import annotations
 
+import functools
 import io
 import secrets
 from dataclasses import dataclass, field
@@ -61,6 +62,18 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = user_language(context, update)
     await send_text(context, update.effective_chat.id, t("not_allowed", lang))
+
+
+def admin_only(command):
+    """Run `command(update, context, admin_id)` for admins; everyone else gets the generic refusal."""
+    @functools.wraps(command)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        who = admin_id(update, context)
+        if who is None:
+            await refuse(update, context)
+            return
+        await command(update, context, who)
+    return guarded
 
 
 def switch(svc: Services, kb: KnowledgeBase, author: int, note: str, action: str, from_disk: bool = False):
@@ -150,12 +163,9 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 # --- commands -------------------------------------------------------------------------------
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """Send the current knowledge base as a YAML document."""
-    who = admin_id(update, context)
-    if who is None:
-        await refuse(update, context)
-        return
     svc = services(context)
     rev = svc.live.revisions.current()
     text = dump_yaml(svc.assistant.kb.to_data())
@@ -165,22 +175,17 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                     caption=f"Revision {rev.id if rev else '-'}, {len(svc.assistant.kb)} entries")
 
 
-async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def history(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """List recent revisions."""
-    if admin_id(update, context) is None:
-        await refuse(update, context)
-        return
     rows = services(context).live.revisions.history(15)
     lines = [f"#{r['id']} {r['created_at'][:16]} by {r['author']}: {r['note']}" for r in rows]
     await send_text(context, update.effective_chat.id, "\n".join(["Revisions (newest first):", *lines]))
 
 
-async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """Make revision N's content the new current revision: /rollback N."""
-    who = admin_id(update, context)
-    if who is None:
-        await refuse(update, context)
-        return
     chat_id = update.effective_chat.id
     if len(context.args or []) != 1 or not context.args[0].isdigit():
         await send_text(context, chat_id, "Usage: /rollback N (see /history for the numbers)")
@@ -196,11 +201,9 @@ async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_text(context, chat_id, f"Revision {rev.id} is now live, with the content of revision {old.id}.")
 
 
-async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """The questions not answered confidently, most frequent first, each with Teach / Dismiss."""
-    if admin_id(update, context) is None:
-        await refuse(update, context)
-        return
     svc = services(context)
     rows = svc.query_log.unanswered(10)
     chat_id = update.effective_chat.id
@@ -255,11 +258,9 @@ def add_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> 
     return None
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """Questions per day and language, share answered, top entries, feedback per entry."""
-    if admin_id(update, context) is None:
-        await refuse(update, context)
-        return
     svc = services(context)
     s = svc.query_log.stats()
     share = f"{100 * s['answered'] / s['total']:.0f}%" if s["total"] else "-"
@@ -271,12 +272,9 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_text(context, update.effective_chat.id, "\n".join(lines))
 
 
-async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """Read the YAML folder from disk again as a new revision."""
-    who = admin_id(update, context)
-    if who is None:
-        await refuse(update, context)
-        return
     svc = services(context)
     try:
         kb = load_path(svc.live.kb_path)
