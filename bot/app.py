@@ -56,8 +56,28 @@ async def flush_query_log(context) -> None:
     context.application.bot_data["services"].query_log.flush()
 
 
+class RedactToken(logging.Filter):
+    """Replace the bot token in log records (httpx logs request URLs, which contain it)."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
 def build_application(config: Config, services: Services | None = None) -> Application:
     """The Application with every handler registered; `services` may be given by tests."""
+    # httpx logs every request URL (with the token) at INFO: quiet it, and redact if shown anyway.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name in ("httpx", "httpcore", "telegram", "apscheduler"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactToken) and f.token == config.token for f in logger.filters):
+            logger.addFilter(RedactToken(config.require_token()))
     from handlers import admin, browse, errors, flood, handover, inline, privacy, questions, start
 
     builder = ApplicationBuilder().token(config.require_token())
@@ -114,7 +134,6 @@ async def serve_webhook(app: Application, webhook_url: str, listen: str, port: i
 def run(config: Config, webhook_url: str | None = None, listen: str = "127.0.0.1", port: int = 8443,
         secret_token: str | None = None) -> int:
     """Run until SIGINT/SIGTERM (python-telegram-bot stops cleanly on both)."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines would log the token in URLs
     app = build_application(config)
     log.info("starting with %d entries", len(app.bot_data["services"].assistant.kb))
     if webhook_url:

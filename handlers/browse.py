@@ -55,7 +55,7 @@ async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lang = user_language(context, update)
     kb = services(context).assistant.kb
     parts = query.data.split(":")
-    if len(parts) == 3 and parts[1] in KIND_NAMES and parts[2].isdigit():
+    if len(parts) == 3 and parts[1] in KIND_NAMES and parts[2].isascii() and parts[2].isdigit():
         kind = parts[1]
         title = KIND_NAMES[kind].get(lang) or KIND_NAMES[kind]["en"]
         markup = page_keyboard(lang, kb, kind, int(parts[2]))
@@ -63,7 +63,9 @@ async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         markup = kinds_keyboard(lang, kb)
         text = t("topics_intro", lang)
-    if query.message is not None:
+    message = query.message
+    # A second tap on the same button changes nothing; Telegram refuses such an edit.
+    if message is not None and not (getattr(message, "text", None) == text and message.reply_markup == markup):
         await query.edit_message_text(esc(text), parse_mode=ParseMode.HTML, reply_markup=markup)
 
 

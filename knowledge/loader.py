@@ -109,7 +109,8 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 def parse_yaml(text: str | bytes, name: str) -> object:
     """Parse one YAML document with line numbers; raise KnowledgeBaseInvalid on any parse error."""
-    if len(text) > MAX_FILE_BYTES:
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
         raise KnowledgeBaseInvalid([Problem(name, 0, f"file too large (over {MAX_FILE_BYTES // 1024} KiB)")])
     if isinstance(text, bytes):
         try:
@@ -129,6 +130,8 @@ def parse_yaml(text: str | bytes, name: str) -> object:
         raise KnowledgeBaseInvalid([Problem(name, 0, f"YAML: {exc}")]) from None
     except RecursionError:
         raise KnowledgeBaseInvalid([Problem(name, 0, "YAML nested too deeply")]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise KnowledgeBaseInvalid([Problem(name, 0, f"YAML value out of range: {str(exc)[:120]}")]) from None
 
 
 # --- Validation -------------------------------------------------------------------------------
