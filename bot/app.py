@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from .aiohttp_request import AiohttpRequest
 from .commands import public_commands
 from .config import Config
 from .services import Services
@@ -30,7 +31,8 @@ async def post_init(app: Application) -> None:
 
 
 RETENTION_CHECK_SECONDS = 6 * 3600
-CONCURRENT_UPDATES = 4  # updates handled at once: network waits overlap
+CONCURRENT_UPDATES = 8  # updates handled at once: network waits overlap
+POLL_TIMEOUT = 30  # seconds a getUpdates call may wait for updates
 
 
 async def purge_query_log(context) -> None:
@@ -88,12 +90,9 @@ def build_application(config: Config, services: Services | None = None) -> Appli
     if config.rate_limit:  # Telegram's flood limits; off only against a local Bot API (load tests)
         builder.rate_limiter(AIORateLimiter(max_retries=3))
     builder.concurrent_updates(CONCURRENT_UPDATES)
-    # A pool as large as the concurrency: httpcore scans its pool on every request.
-    builder.connection_pool_size(CONCURRENT_UPDATES + 2)
-    timeout = config.http_timeout
-    builder.connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout).pool_timeout(timeout)
-    builder.get_updates_connect_timeout(timeout).get_updates_write_timeout(timeout)
-    builder.get_updates_read_timeout(timeout + 10)
+    builder.request(AiohttpRequest(pool_size=CONCURRENT_UPDATES + 2, timeout=config.http_timeout))
+    # Long polling holds a request open for up to its own timeout: give it room.
+    builder.get_updates_request(AiohttpRequest(pool_size=1, timeout=config.http_timeout + POLL_TIMEOUT))
     builder.post_init(post_init).post_shutdown(post_shutdown)
     app = builder.build()
     app.bot_data["services"] = services or Services.build(config)
@@ -141,5 +140,5 @@ def run(config: Config, webhook_url: str | None = None, listen: str = "127.0.0.1
         secret_token = secret_token or config.webhook_secret or secrets.token_urlsafe(32)
         asyncio.run(serve_webhook(app, webhook_url, listen, port, secret_token))
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT)
     return 0

@@ -7,6 +7,7 @@ message, and nothing happens: admin features stay invisible to users.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import secrets
@@ -112,7 +113,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_text(context, chat_id, f"{name}: too large. Nothing was changed.")
         return
     try:
-        kb = load_text(data, name)
+        kb = await asyncio.to_thread(load_text, data, name)  # a large file must not stall other users
     except KnowledgeBaseInvalid as exc:
         services(context).audit.record(str(who), "upload refused", f"{name}: {len(exc.problems)} problem(s)")
         await send_text(context, chat_id, problems_text(exc))

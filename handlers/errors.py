@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from bot.texts import t
@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error and tell the user briefly that something went wrong."""
-    if isinstance(context.error, (NetworkError, TimedOut, RetryAfter)):
+    if isinstance(context.error, (NetworkError, TimedOut, RetryAfter, Forbidden)):
+        # Nothing to tell the user: the API is unreachable, or the user blocked the bot.
         log.warning("Telegram API problem: %s", context.error)
         return
     log.error("error while handling an update", exc_info=context.error)

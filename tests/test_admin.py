@@ -20,22 +20,23 @@ def svc(app):
     return app.bot_data["services"]
 
 
-def messages(api, chat_id):
-    return [m["text"] for m in api.sent_messages(chat_id)]
+def sent(api, chat_id):
+    return [{**c.params, "message_id": c.response["result"]["message_id"]} for c in api.calls_to("sendMessage")
+            if c.response and c.response.get("ok") and c.params.get("chat_id") == chat_id]
 
 
-async def say(api, text, user_id, n_before=None):
-    n = len(api.sent_messages(user_id)) if n_before is None else n_before
+async def say(api, text, user_id):
+    n = len(sent(api, user_id))
     api.push_message(text, user_id=user_id) if not text.startswith("/") else api.push_command(text, user_id=user_id)
-    await api.wait_for(lambda s: len(s.sent_messages(user_id)) > n)
-    return api.sent_messages(user_id)[-1]
+    await api.wait_for(lambda s: len(sent(s, user_id)) > n)
+    return sent(api, user_id)[n]
 
 
 async def upload(api, content: bytes, user_id=ADMIN, name="kb.yaml"):
-    n = len(api.sent_messages(user_id))
+    n = len(sent(api, user_id))
     api.push_document(name, content, user_id=user_id)
-    await api.wait_for(lambda s: len(s.sent_messages(user_id)) > n)
-    return api.sent_messages(user_id)[-1]
+    await api.wait_for(lambda s: len(sent(s, user_id)) > n)
+    return sent(api, user_id)[n]
 
 
 def kb_with_new_entry(app) -> bytes:
