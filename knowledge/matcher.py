@@ -143,7 +143,6 @@ class Matcher:
         df: Counter = Counter()
         raw_phrasings: list[list[tuple[tuple[str, ...], float]]] = []
         for entry in self._entries:
-            phrasings = []
             # (tokens, factor): a keyword names a topic the entry touches; a title or a question is
             # what the entry answers, so a keyword match counts a little less.
             phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
@@ -256,21 +255,22 @@ class Matcher:
             return MatchResult(question, small_talk, ())
         if not tokens:
             return MatchResult(question, "unknown", ())
-        features = self.features(tokens, limit)
+        features, unknown_share, unknown_words = self.features(tokens, limit)
         if not features:
             return MatchResult(question, "unknown", ())
         scored = sorted(((_combine(f), i) for i, f in features.items()), key=lambda si: (-si[0], si[1]))[:limit]
         matches = []
         for rank, (relevance, i) in enumerate(scored):
             rival = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
-            x = _signal_vector(features[i], relevance - rival, self.last_unknown_share, self.last_unknown_words)
+            x = _signal_vector(features[i], relevance - rival, unknown_share, unknown_words)
             matches.append(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1),
                                  features[i][0] >= 0.999))
         matches = tuple(matches)
         return MatchResult(question, _decide(matches), matches)
 
-    def features(self, tokens: list[str], limit: int = 8) -> dict[int, tuple[float, float, float]]:
-        """(phrase, coverage, normalised BM25) of the entries that may rank in the top `limit`.
+    def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, float, float]], float, float]:
+        """(phrase, coverage, normalised BM25) of the entries that may rank in the top `limit`,
+        and how much of the question the index does not know (by IDF weight, by words).
 
         BM25 comes from the inverted index; coverage is computed for the CANDIDATES best entries
         by BM25. The phrase signal, the costly one, is computed best-first by an upper bound (a
@@ -282,8 +282,8 @@ class Matcher:
         total_w = sum(weights)
         # How much of the question the knowledge base does not know (a typo counts in part).
         misses = [1.0 - max(exp.values(), default=0.0) for exp in expansions]
-        self.last_unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
-        self.last_unknown_words = sum(misses) / len(misses)
+        unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
+        unknown_words = sum(misses) / len(misses)
         scores = np.zeros(len(self._entries), dtype=np.float32)
         for exp in expansions:
             for word, sim in exp.items():
@@ -291,7 +291,7 @@ class Matcher:
                 scores[ids] += sim * ws  # ids are unique within one posting list
         hit = np.flatnonzero(scores)
         if not len(hit):
-            return {}
+            return {}, unknown_share, unknown_words
         if len(hit) > CANDIDATES:
             hit = hit[np.argpartition(-scores[hit], CANDIDATES)[:CANDIDATES]]
         best_bm25 = float(scores.max())
@@ -323,11 +323,11 @@ class Matcher:
             out[i] = (phrase, cover, bm)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
-        return out
+        return out, unknown_share, unknown_words
 
     def explain(self, question: str, limit: int = 5) -> list[tuple[str, float, tuple[float, float, float]]]:
         """The top entries with their score and signals (for tuning and admins' curiosity)."""
-        feats = self.features(self._query_tokens(question))
+        feats = self.features(self._query_tokens(question))[0]
         ranked = sorted(feats.items(), key=lambda kv: -_combine(kv[1]))[:limit]
         return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 
@@ -392,14 +392,13 @@ def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry 
     tokens = matcher._query_tokens(question)
     if not tokens or _small_talk(normalize(question).split(), [t for t in tokens if t in matcher._vocab_set]):
         return None, None
-    features = matcher.features(tokens)
+    features, unknown_share, unknown_words = matcher.features(tokens)
     if not features:
         return None, None
     ranked = sorted(features, key=lambda i: -_combine(features[i]))
     top = ranked[0]
     rival = _combine(features[ranked[1]]) if len(ranked) > 1 else 0.0
-    x = _signal_vector(features[top], _combine(features[top]) - rival, matcher.last_unknown_share,
-                       matcher.last_unknown_words)
+    x = _signal_vector(features[top], _combine(features[top]) - rival, unknown_share, unknown_words)
     return x, matcher._entries[top]
 
 
