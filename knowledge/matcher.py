@@ -61,6 +61,8 @@ hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir co
 THANKS = frozenset("""
 thanks thank you thx ty merci beaucoup bcp ok okay cool great អរគុណ អរគុណច្រើន orkun arkun
 """.split())
+# Words that come with a greeting or thanks without asking anything ("thank you very much").
+_SMALL_TALK_WORDS = GREETINGS | THANKS | frozenset("much many lot lots very so tres all everyone everybody".split())
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,10 @@ class Matcher:
             out.append(token)
         return list(dict.fromkeys(out))[:MAX_QUERY_TOKENS]
 
+    def _asked(self, tokens: list[str]) -> list[str]:
+        """The tokens that ask about something the index knows (not greeting or thanks words)."""
+        return [t for t in tokens if t in self._vocab_set and t not in _SMALL_TALK_WORDS]
+
     def _expand(self, token: str) -> dict[str, float]:
         """Known words a query word may stand for, with a similarity in (0, 1]."""
         if token in self._vocab_set:
@@ -250,7 +256,7 @@ class Matcher:
         if not plain:
             return MatchResult(question, "empty", ())
         tokens = self._query_tokens(question)
-        small_talk = _small_talk(plain, [t for t in tokens if t in self._vocab_set])
+        small_talk = _small_talk(plain, self._asked(tokens))
         if small_talk:
             return MatchResult(question, small_talk, ())
         if not tokens:
@@ -390,7 +396,7 @@ def _confidence(x: list[float]) -> float:
 def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry | None]:
     """The signal vector of the top entry for a question, and that entry (for calibration)."""
     tokens = matcher._query_tokens(question)
-    if not tokens or _small_talk(normalize(question).split(), [t for t in tokens if t in matcher._vocab_set]):
+    if not tokens or _small_talk(normalize(question).split(), matcher._asked(tokens)):
         return None, None
     features, unknown_share, unknown_words = matcher.features(tokens)
     if not features:

@@ -42,9 +42,16 @@ def test_out_of_scope_is_not_answered(matcher, question):
 
 @pytest.mark.parametrize("question, intent", [("hello", "greeting"), ("Bonjour !", "greeting"),
                                               ("សួស្តី", "greeting"), ("thanks a lot", "thanks"),
-                                              ("អរគុណ", "thanks"), ("   ", "empty"), ("?!", "empty")])
+                                              ("អរគុណ", "thanks"), ("   ", "empty"), ("?!", "empty"),
+                                              ("thank you very much", "thanks"), ("merci beaucoup", "thanks"),
+                                              ("good morning", "greeting")])
 def test_small_talk(matcher, question, intent):
     assert matcher.match(question).intent == intent
+
+
+def test_a_question_with_a_greeting_is_still_answered(matcher):
+    assert matcher.match("hello, my boss does not pay me").best.entry.id == "molvt"
+    assert matcher.match("thanks, and how much is a passport?").answered
 
 
 def test_close_entries_become_choices(matcher):
