@@ -239,8 +239,9 @@ class Matcher:
             for word in self._tokens(self._synonyms.variants[variant[2]]):
                 if word in self._vocab_set:
                     out[word] = max(out.get(word, 0.0), (variant[1] / 100.0) ** 4)
-        if not khmer and len(token) >= 4:
-            # A word cut short ("remit", "nation") still points at its longer forms.
+        if len(token) >= (3 if khmer else 4):
+            # A word cut short ("remit", "nation") still points at its longer forms; in Khmer, a
+            # word at the longer compounds it starts ("ជាប់" stuck -> "ជាប់គាំង" stranded).
             at = bisect.bisect_left(self._sorted_vocab, token)
             while at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(token) and len(out) < 6:
                 word = self._sorted_vocab[at]
