@@ -41,7 +41,7 @@ SUGGEST_AT = 35.0
 # Relevance points: when the runner-up is closer than this, the user chooses ("Did you mean"),
 # unless the question is one of the top entry's own phrasings.
 CLOSE_MARGIN = 1.0
-CONFIDENCE_WEIGHTS = (-1.065, 1.621, 1.633, 0.359, 0.513, -1.311, -1.481, 1.462)
+CONFIDENCE_WEIGHTS = (-1.113, 1.613, 1.635, 0.368, 0.707, -1.353, -1.535, 1.477)
 MAX_SUGGESTIONS = 3
 MAX_QUERY_TOKENS = 24
 
@@ -191,6 +191,10 @@ class Matcher:
         self._vocab = list(self._idf)
         self._vocab_set = set(self._vocab)
         self._sorted_vocab = sorted(self._vocab)
+        # Typos are corrected towards the words of titles, questions and keywords only: the prose
+        # of answers is full of ordinary words ("whether") that a question's word ("weather")
+        # should not be taken for.
+        self._topic_vocab = sorted(set().union(*short_sets)) if short_sets else []
 
     def _tokens(self, text: str) -> list[str]:
         return words(self._synonyms.apply(normalize(text)))
@@ -231,7 +235,7 @@ class Matcher:
             return {}
         khmer = bool(KHMER_RE.match(token))
         cutoff = 80 if len(token) >= 6 else 84
-        found = process.extract(token, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+        found = process.extract(token, self._topic_vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         out = {word: (score / 100.0) ** 4 for word, score, _ in found}
         # A misspelt synonym ("ប៉ាសព័រ" for "ប៉ាស្ព័រ") stands for its group's words.
         variant = process.extractOne(token, self._synonyms.variants, scorer=fuzz.ratio, score_cutoff=cutoff)
