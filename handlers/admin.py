@@ -79,9 +79,13 @@ def admin_only(command):
 
 def switch(svc: Services, kb: KnowledgeBase, author: int, note: str, action: str, from_disk: bool = False):
     """Store a new revision, serve it, audit it; return the revision."""
-    rev = svc.live.commit(kb, author=str(author), note=note, from_disk=from_disk)
+    return serve(svc, kb, svc.live.commit(kb, author=str(author), note=note, from_disk=from_disk), author, action)
+
+
+def serve(svc: Services, kb: KnowledgeBase, rev, author: int, action: str):
+    """Serve a revision just stored and audit it; return the revision."""
     svc.assistant.switch(kb)
-    svc.audit.record(str(author), action, f"revision {rev.id}: {note}")
+    svc.audit.record(str(author), action, f"revision {rev.id}: {rev.note}")
     return rev
 
 
@@ -192,14 +196,14 @@ async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int)
         await send_text(context, chat_id, "Usage: /rollback N (see /history for the numbers)")
         return
     svc = services(context)
+    old_id = int(context.args[0])
     try:
-        old = svc.live.revisions.get(int(context.args[0]))
+        kb, rev = svc.live.rollback(old_id, author=str(who))
     except RevisionNotFound:
-        await send_text(context, chat_id, f"There is no revision {context.args[0]} (see /history).")
+        await send_text(context, chat_id, f"There is no revision {old_id} (see /history).")
         return
-    kb = load_data(old.content, f"revision {old.id}")
-    rev = switch(svc, kb, who, f"rollback to revision {old.id}", "rollback")
-    await send_text(context, chat_id, f"Revision {rev.id} is now live, with the content of revision {old.id}.")
+    serve(svc, kb, rev, who, "rollback")
+    await send_text(context, chat_id, f"Revision {rev.id} is now live, with the content of revision {old_id}.")
 
 
 @admin_only

@@ -266,18 +266,22 @@ class Matcher:
             return MatchResult(question, small_talk, ())
         if not tokens:
             return MatchResult(question, "unknown", ())
-        features, unknown_share, unknown_words = self.features(tokens, limit)
-        if not features:
+        matches = tuple(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1), exact)
+                        for i, relevance, x, exact in self._ranked(tokens, limit))
+        if not matches:
             return MatchResult(question, "unknown", ())
+        return MatchResult(question, _decide(matches), matches)
+
+    def _ranked(self, tokens: list[str], limit: int) -> list[tuple[int, float, list[float], bool]]:
+        """The top entries, best first: (index, relevance, signal vector, exact phrasing match)."""
+        features, unknown_share, unknown_words = self.features(tokens, limit)
         scored = sorted(((_combine(f), i) for i, f in features.items()), key=lambda si: (-si[0], si[1]))[:limit]
-        matches = []
+        ranked = []
         for rank, (relevance, i) in enumerate(scored):
             rival = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
-            x = _signal_vector(features[i], relevance - rival, unknown_share, unknown_words)
-            matches.append(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1),
-                                 features[i][0] >= 0.999))
-        matches = tuple(matches)
-        return MatchResult(question, _decide(matches), matches)
+            ranked.append((i, relevance, _signal_vector(features[i], relevance - rival, unknown_share, unknown_words),
+                           features[i][0] >= 0.999))
+        return ranked
 
     def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, float, float]], float, float]:
         """(phrase, coverage, normalised BM25) of the entries that may rank in the top `limit`,
@@ -403,13 +407,10 @@ def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry 
     tokens = matcher._query_tokens(question)
     if not tokens or _small_talk(normalize(question).split(), matcher._asked(tokens)):
         return None, None
-    features, unknown_share, unknown_words = matcher.features(tokens)
-    if not features:
+    ranked = matcher._ranked(tokens, limit=5)
+    if not ranked:
         return None, None
-    ranked = sorted(features, key=lambda i: -_combine(features[i]))
-    top = ranked[0]
-    rival = _combine(features[ranked[1]]) if len(ranked) > 1 else 0.0
-    x = _signal_vector(features[top], _combine(features[top]) - rival, unknown_share, unknown_words)
+    top, _, x, _ = ranked[0]
     return x, matcher._entries[top]
 
 
