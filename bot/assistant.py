@@ -34,11 +34,13 @@ def detect_language(text: str) -> str | None:
     return None
 
 
-def choose_language(text: str, preference: str | None = None, client_code: str | None = None) -> str:
-    """The reply language: the user's choice, else the question's script or language, else the client's, else en."""
+def choose_language(text: str, preference: str | None = None, client_code: str | None = None,
+                    romanized: bool = False) -> str:
+    """The reply language: the user's choice, else the question's script or language (Khmer for
+    Khmer in Latin letters), else the client's, else en."""
     if preference in LANGS:
         return preference
-    detected = detect_language(text)
+    detected = "km" if romanized else detect_language(text)
     if detected:
         return detected
     code = (client_code or "").split("-")[0].lower()
@@ -103,13 +105,13 @@ class Assistant:
     def ask(self, question: str, preference: str | None = None, client_code: str | None = None,
             log: bool = True) -> Reply:
         """Answer one question in the chosen language."""
-        language = choose_language(question, preference, client_code)
         result = self.matcher.match(question)
+        language = choose_language(question, preference, client_code, result.romanized)
         if result.answered:
             reply = entry_reply(question, result.best.entry, language, result)
         else:
             reply = Reply(question, language, result)
-        if log and self.query_log is not None and result.intent not in ("empty", "greeting", "thanks"):
+        if log and self.query_log is not None and result.intent not in ("empty", "greeting", "thanks", "help"):
             best = result.best
             self.query_log.record(question, language, best.entry.id if best else None,
                                   best.score if best else 0.0, reply.answered, result.intent)

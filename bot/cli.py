@@ -14,6 +14,9 @@ from knowledge.schema import KINDS, LANGS, KnowledgeBase
 from .config import Config, ConfigError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# The project's own question sets (in a checkout): what `calibrate` fits on by default.
+_TESTS_DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DEFAULT_QUESTION_SETS = [_TESTS_DATA / "questions.yaml", _TESTS_DATA / "questions_typed.yaml"]
 
 
 class CliError(Exception):
@@ -65,18 +68,49 @@ def cmd_run(args, config: Config) -> int:
                secret_token=args.secret_token)
 
 
-def cmd_eval(args, config: Config) -> int:
-    """Score the matcher on a question set."""
+def _eval_kb(args, config: Config) -> KnowledgeBase:
     from storage.db import open_database
 
-    from .assistant import Assistant
-    from .evaluate import evaluate, format_report
     from .live import LiveKnowledge
 
-    kb = load_path(args.kb) if args.kb else LiveKnowledge(open_database(config.db_path), config.kb_path).load()[0]
-    report = evaluate(Assistant(kb), Path(args.questions))
+    return load_path(args.kb) if args.kb else LiveKnowledge(open_database(config.db_path), config.kb_path).load()[0]
+
+
+def cmd_eval(args, config: Config) -> int:
+    """Score the matcher on question sets."""
+    from knowledge.matcher import Matcher
+
+    from .evaluate import evaluate, format_report, load_cases
+
+    report = evaluate(Matcher(_eval_kb(args, config)), load_cases(*map(Path, args.questions)), cv=args.cv)
     print(format_report(report, show_failures=not args.quiet))
     return EXIT_OK if report["accuracy"] >= args.min else EXIT_ERROR
+
+
+def cmd_calibrate(args, config: Config) -> int:
+    """Fit the confidence model on question sets and write it where the matcher reads it."""
+    from knowledge.calibration import DEFAULT_PATH
+    from knowledge.matcher import Matcher
+
+    from .evaluate import calibrate, evaluate, format_report, load_cases
+
+    paths = [Path(p) for p in args.questions] or DEFAULT_QUESTION_SETS
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"error: no question set at {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    cases = load_cases(*paths)
+    matcher = Matcher(_eval_kb(args, config))
+    cal = calibrate(matcher, cases)
+    report = evaluate(matcher, cases, cv=args.cv)
+    notes = {"fitted_on": [p.name for p in paths], "cases": len(cases),
+             f"cv{args.cv}": {"accuracy": round(report["accuracy"], 3), "refusal": round(report["refusal"], 3),
+                              "confident_wrong_share": round(report["confident_wrong_share"], 3)}}
+    out = Path(args.output) if args.output else DEFAULT_PATH
+    type(cal)(cal.weights, cal.answer_at, cal.features, notes).save(out)
+    print(f"wrote {out}: answer from {cal.answer_at:.0f}/100, weights {[round(w, 3) for w in cal.weights]}")
+    print(format_report(report, show_failures=False))
+    return EXIT_OK
 
 
 # --- kb ---------------------------------------------------------------------------------------
@@ -223,12 +257,21 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(default: TELEGRAM_WEBHOOK_SECRET, else generated)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("eval", help="score the matcher on a question set (YAML)")
-    p.add_argument("questions", help="question set, e.g. tests/data/questions.yaml")
+    p = sub.add_parser("eval", help="score the matcher on question sets (YAML)")
+    p.add_argument("questions", nargs="+", help="question sets, e.g. tests/data/questions.yaml")
     p.add_argument("--kb", help="knowledge folder or file to use instead of the live one")
+    p.add_argument("--cv", type=int, default=0, metavar="K",
+                   help="decide each question by a calibration fitted on the others (K folds)")
     p.add_argument("--min", type=float, default=0.0, help="exit 1 when accuracy is below this")
     p.add_argument("--quiet", action="store_true", help="do not list the failures")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="fit the answer confidence on question sets; write calibration.json")
+    p.add_argument("questions", nargs="*", help="question sets (default: the project's own, tests/data)")
+    p.add_argument("--kb", help="knowledge folder or file to use instead of the live one")
+    p.add_argument("--cv", type=int, default=5, metavar="K", help="folds for the cross-validated figures (default 5)")
+    p.add_argument("--output", help="where to write (default: knowledge/calibration.json)")
+    p.set_defaults(func=cmd_calibrate)
 
     kb = sub.add_parser("kb", help="validate, import, export and roll back the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)

@@ -27,21 +27,20 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .calibration import Calibration, load_calibration
+from .romanize import RomanReader
 from .schema import Entry, KnowledgeBase
-from .text import KHMER_RE, STOPWORDS, normalize, words
+from .scope import Scope, conflict, entry_scope, scope_of
+from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
 
 _LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
 
-# Answer when the confidence (0-100) reaches ANSWER_AT; offer choices whose relevance reaches
-# SUGGEST_AT. The confidence is a logistic model of the signals, fitted by scripts/calibrate.py
-# on tests/data/questions.yaml: (bias, phrase, coverage, bm25, margin, unknown share by weight,
-# unknown share by words, phrase x coverage).
-ANSWER_AT = 45.0
+# Offer choices whose relevance reaches SUGGEST_AT. When to answer is the calibration's
+# (knowledge/calibration.json, fitted by `diaspora-bot calibrate`).
 SUGGEST_AT = 35.0
 # Relevance points: when the runner-up is closer than this, the user chooses ("Did you mean"),
 # unless the question is one of the top entry's own phrasings.
 CLOSE_MARGIN = 1.0
-CONFIDENCE_WEIGHTS = (-1.113, 1.613, 1.635, 0.368, 0.707, -1.353, -1.535, 1.477)
 MAX_SUGGESTIONS = 3
 MAX_QUERY_TOKENS = 24
 
@@ -59,10 +58,15 @@ hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir co
 សួស្តី ជំរាបសួរ ជម្រាបសួរ សួស្ដី hallo sousdey suosdey sok sabay sabai
 """.split())
 THANKS = frozenset("""
-thanks thank you thx ty merci beaucoup bcp ok okay cool great អរគុណ អរគុណច្រើន orkun arkun
+thanks thank you thx ty merci beaucoup bcp cool great អរគុណ អរគុណច្រើន orkun arkun
+""".split())
+# Asking for help or the menu rather than about a topic ("help", "menu", "ok", "ជំនួយ").
+HELP = frozenset("""
+help menu start ok okay options commands aide aider aidez menu commencer demarrer ជំនួយ ម៉ឺនុយ ចាប់ផ្តើម
+jomnuoy jomnoy chomnuoy chuoy jouy
 """.split())
 # Words that come with a greeting or thanks without asking anything ("thank you very much").
-_SMALL_TALK_WORDS = GREETINGS | THANKS | frozenset("much many lot lots very so tres all everyone everybody".split())
+_SMALL_TALK_WORDS = GREETINGS | THANKS | HELP | frozenset("much many lot lots very so tres all everyone everybody".split())
 
 
 @dataclass(frozen=True)
@@ -73,19 +77,43 @@ class Match:
     score: float
     relevance: float = 0.0
     exact: bool = False  # the question is one of the entry's own phrasings
+    conflict: str | None = None  # a place or year the question names that the entry is not about
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry ranked for a question, with the signals its confidence is computed from."""
+
+    entry: Entry
+    relevance: float
+    signals: tuple[float, ...]
+    exact: bool
+    conflict: str | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the matcher made of a question before deciding: small talk, or ranked candidates."""
+
+    query: str
+    intent: str | None  # decided without ranking ("empty", "greeting", "thanks", "unknown"), else None
+    romanized: bool
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)
 class MatchResult:
     """What the matcher made of a question.
 
-    intent is one of: "answer" (confident), "choose" (a few entries are close: ask),
-    "unknown" (nothing fits), "greeting", "thanks", "empty".
+    intent is one of: "answer" (confident), "choose" (a few entries are close, or the best one is
+    about another place or time: ask), "unknown" (nothing fits), "help" (asks for help or the
+    menu), "greeting", "thanks", "empty".
     """
 
     query: str
     intent: str
     matches: tuple[Match, ...]
+    romanized: bool = False  # the question was Khmer in Latin letters
 
     @property
     def answered(self) -> bool:
@@ -134,8 +162,9 @@ class _Synonyms:
 class Matcher:
     """A pre-processed index of one knowledge-base revision."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None):
         self.kb = kb
+        self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
         self._entries = list(kb.entries)
         n = len(self._entries)
@@ -195,6 +224,10 @@ class Matcher:
         # of answers is full of ordinary words ("whether") that a question's word ("weather")
         # should not be taken for.
         self._topic_vocab = sorted(set().union(*short_sets)) if short_sets else []
+        self._english = english_words()
+        self._scopes: list[Scope | None] = [None] * n  # computed when an entry first ranks
+        self._roman = RomanReader(_khmer_words(kb), {t for t in self._vocab if t.isascii()}
+                                  | {v for v in self._synonyms.variants if v.isascii()}, self._english)
 
     def _tokens(self, text: str) -> list[str]:
         return words(self._synonyms.apply(normalize(text)))
@@ -233,6 +266,8 @@ class Matcher:
             return {token: 1.0}
         if len(token) < 4 or token.replace(".", "").isdigit():
             return {}
+        if token in self._english:  # a correctly spelt word is not a typo of another ("police")
+            return self._prefixed(token, {})
         khmer = bool(KHMER_RE.match(token))
         cutoff = 80 if len(token) >= 6 else 84
         found = process.extract(token, self._topic_vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
@@ -244,47 +279,66 @@ class Matcher:
                 if word in self._vocab_set:
                     out[word] = max(out.get(word, 0.0), (variant[1] / 100.0) ** 4)
         if len(token) >= (3 if khmer else 4):
-            # A word cut short ("remit", "nation") still points at its longer forms; in Khmer, a
-            # word at the longer compounds it starts ("ជាប់" stuck -> "ជាប់គាំង" stranded).
-            at = bisect.bisect_left(self._sorted_vocab, token)
-            while at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(token) and len(out) < 6:
-                word = self._sorted_vocab[at]
-                if len(word) > len(token) + 1 and word not in out:
-                    out[word] = 0.8
-                at += 1
+            out = self._prefixed(token, out)
         return out
+
+    def _prefixed(self, token: str, out: dict[str, float]) -> dict[str, float]:
+        """A word cut short ("remit", "nation") also points at its longer forms; in Khmer, a word
+        at the longer compounds it starts ("ជាប់" stuck -> "ជាប់គាំង" stranded)."""
+        at = bisect.bisect_left(self._sorted_vocab, token)
+        while at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(token) and len(out) < 6:
+            word = self._sorted_vocab[at]
+            if len(word) > len(token) + 1 and word not in out:
+                out[word] = 0.8
+            at += 1
+        return out
+
+    def rewrite(self, question: str) -> tuple[str, bool]:
+        """The question as the matcher reads it: Khmer in Latin letters rewritten in Khmer script."""
+        plain = normalize(question).split()
+        if self._roman.reads_as_khmer(plain):
+            return " ".join(self._roman.to_khmer(plain)), True
+        return question, False
+
+    def read(self, question: str, limit: int = 5) -> Reading:
+        """Rank the entries for a question, with the signals the decision is made from."""
+        plain = normalize(question).split()
+        if not plain:
+            return Reading(question, "empty", False)
+        text, romanized = self.rewrite(question)
+        tokens = self._query_tokens(text)
+        small_talk = _small_talk(plain, self._asked(tokens))
+        if small_talk:
+            return Reading(question, small_talk, romanized)
+        if not tokens:
+            return Reading(question, "unknown", romanized)
+        features, unknown_share, unknown_words = self.features(tokens, limit + 3)
+        asked = scope_of(text) if romanized else scope_of(question)
+        ranked = sorted(features, key=lambda i: (-_combine(features[i]), i))
+        conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
+        # Entries about another place or time than the question go last: never the answer.
+        ranked = [i for i in ranked if not conflicts[i]] + [i for i in ranked if conflicts[i]]
+        ranked = ranked[:limit]
+        relevance = [_combine(features[i]) for i in ranked]
+        candidates = []
+        for rank, i in enumerate(ranked):
+            rival = (relevance[1] if len(ranked) > 1 else 0.0) if rank == 0 else relevance[0]
+            x = _signal_vector(features[i], relevance[rank] - rival, unknown_share, unknown_words)
+            candidates.append(Candidate(self._entries[i], relevance[rank], tuple(x), features[i][0] >= 0.999,
+                                        conflicts[i]))
+        return Reading(question, None, romanized, tuple(candidates))
 
     def match(self, question: str, limit: int = 5) -> MatchResult:
         """Rank entries for a question and decide: answer, choose, unknown, greeting or thanks."""
-        normalized = normalize(question)
-        plain = normalized.split()
-        if not plain:
-            return MatchResult(question, "empty", ())
-        tokens = self._query_tokens(question)
-        small_talk = _small_talk(plain, self._asked(tokens))
-        if small_talk:
-            return MatchResult(question, small_talk, ())
-        if not tokens:
-            return MatchResult(question, "unknown", ())
-        matches = tuple(Match(self._entries[i], round(100 * _confidence(x), 1), round(relevance, 1), exact)
-                        for i, relevance, x, exact in self._ranked(tokens, limit))
-        if not matches:
-            return MatchResult(question, "unknown", ())
-        return MatchResult(question, _decide(matches), matches)
+        return decide(self.read(question, limit), self.calibration)
 
-    def _ranked(self, tokens: list[str], limit: int) -> list[tuple[int, float, list[float], bool]]:
-        """The top entries, best first: (index, relevance, signal vector, exact phrasing match)."""
-        features, unknown_share, unknown_words = self.features(tokens, limit)
-        scored = sorted(((_combine(f), i) for i, f in features.items()), key=lambda si: (-si[0], si[1]))[:limit]
-        ranked = []
-        for rank, (relevance, i) in enumerate(scored):
-            rival = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
-            ranked.append((i, relevance, _signal_vector(features[i], relevance - rival, unknown_share, unknown_words),
-                           features[i][0] >= 0.999))
-        return ranked
+    def _scope(self, i: int) -> Scope:
+        if self._scopes[i] is None:
+            self._scopes[i] = entry_scope(self._entries[i])
+        return self._scopes[i]
 
-    def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, float, float]], float, float]:
-        """(phrase, coverage, normalised BM25) of the entries that may rank in the top `limit`,
+    def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, ...]], float, float]:
+        """(phrase, coverage, normalised BM25, missed share) of the entries that may rank in the top `limit`,
         and how much of the question the index does not know (by IDF weight, by words).
 
         BM25 comes from the inverted index; coverage is computed for the CANDIDATES best entries
@@ -295,6 +349,7 @@ class Matcher:
         expansions = [self._expand(t) for t in tokens]
         weights = [max((self._idf[w] for w in exp), default=self.unknown_idf) for exp in expansions]
         total_w = sum(weights)
+        known_w = sum(w for exp, w in zip(expansions, weights) if exp) or 1.0
         # How much of the question the knowledge base does not know (a typo counts in part).
         misses = [1.0 - max(exp.values(), default=0.0) for exp in expansions]
         unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
@@ -327,22 +382,23 @@ class Matcher:
             recall = q_short / total_w
             cover = max(recall, ANSWER_COVER_DISCOUNT * q_all / total_w)
             phrase_bound = min(1.0, NAME_FACTOR * 2 * recall / (1 + recall)) if recall else 0.0
-            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25))
+            missed = max(0.0, 1.0 - q_all / known_w)  # known words of the question this entry never uses
+            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed))
         bounds.sort(reverse=True)
         out: dict[int, tuple[float, float, float]] = {}
         exact: list[float] = []
-        for bound, i, cover, bm in bounds:
+        for bound, i, cover, bm, missed in bounds:
             if len(exact) >= limit and bound < exact[limit - 1]:
                 break
             phrase = self._best_phrase(i, expansions, weights, total_w)
-            out[i] = (phrase, cover, bm)
+            out[i] = (phrase, cover, bm, missed)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
         return out, unknown_share, unknown_words
 
-    def explain(self, question: str, limit: int = 5) -> list[tuple[str, float, tuple[float, float, float]]]:
+    def explain(self, question: str, limit: int = 5) -> list[tuple[str, float, tuple[float, ...]]]:
         """The top entries with their score and signals (for tuning and admins' curiosity)."""
-        feats = self.features(self._query_tokens(question))[0]
+        feats = self.features(self._query_tokens(self.rewrite(question)[0]))[0]
         ranked = sorted(feats.items(), key=lambda kv: -_combine(kv[1]))[:limit]
         return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 
@@ -374,10 +430,24 @@ class Matcher:
         return best
 
 
+def _khmer_words(kb: KnowledgeBase) -> dict[str, int]:
+    """The Khmer words of the knowledge base (as written, before stemming), with their counts."""
+    counts: Counter = Counter()
+    for entry in kb.entries:
+        texts = [entry.title.get("km", ""), entry.answer.get("km", "")]
+        texts += list(entry.questions.get("km", ())) + list(entry.keywords.get("km", ()))
+        for text in texts:
+            for run in KHMER_RE.findall(normalize(text)):
+                counts.update(segment_khmer(run))
+    return counts
+
+
 def _small_talk(plain: list[str], known_tokens: list[str]) -> str | None:
-    """ "greeting" or "thanks" when the message says that and asks about nothing the KB knows."""
+    """ "help", "greeting" or "thanks" when the message says that and asks about nothing the KB knows."""
     if known_tokens:
         return None
+    if any(w in HELP for w in plain):
+        return "help"
     if any(w in THANKS for w in plain):
         return "thanks"
     if any(w in GREETINGS for w in plain):
@@ -385,42 +455,36 @@ def _small_talk(plain: list[str], known_tokens: list[str]) -> str | None:
     return None
 
 
-def _combine(features: tuple[float, float, float]) -> float:
-    phrase, cover, bm25 = features
+def _combine(features: tuple[float, ...]) -> float:
+    phrase, cover, bm25 = features[:3]
     return 100.0 * (W_PHRASE * phrase + W_COVER * cover + W_BM25 * bm25)
 
 
-def _signal_vector(features: tuple[float, float, float], margin: float, unknown_share: float,
+def _signal_vector(features: tuple[float, ...], margin: float, unknown_share: float,
                    unknown_words: float) -> list[float]:
-    phrase, cover, bm25 = features
-    return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover]
+    phrase, cover, bm25, missed = features
+    return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover, missed]
 
 
-def _confidence(x: list[float]) -> float:
-    """Probability that the entry is the right answer (logistic model, see scripts/calibrate.py)."""
-    z = CONFIDENCE_WEIGHTS[0] + sum(w * v for w, v in zip(CONFIDENCE_WEIGHTS[1:], x))
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+def decide(reading: Reading, calibration: Calibration) -> MatchResult:
+    """Answer, offer choices, or say it does not know, from a reading and a calibration.
 
-
-def signals(matcher: Matcher, question: str) -> tuple[list[float] | None, Entry | None]:
-    """The signal vector of the top entry for a question, and that entry (for calibration)."""
-    tokens = matcher._query_tokens(question)
-    if not tokens or _small_talk(normalize(question).split(), matcher._asked(tokens)):
-        return None, None
-    ranked = matcher._ranked(tokens, limit=5)
-    if not ranked:
-        return None, None
-    top, _, x, _ = ranked[0]
-    return x, matcher._entries[top]
-
-
-def _decide(matches: tuple[Match, ...]) -> str:
+    The top entry is the answer when its confidence reaches the calibration's threshold, it has
+    no scope conflict, and no runner-up is about as relevant (unless the question is one of its
+    own phrasings). Otherwise the relevant entries are offered as choices, or nothing fits.
+    """
+    if reading.intent:
+        return MatchResult(reading.query, reading.intent, (), reading.romanized)
+    matches = tuple(Match(c.entry, round(100 * calibration.confidence(c.signals), 1), round(c.relevance, 1),
+                          c.exact, c.conflict) for c in reading.candidates)
     if not matches:
-        return "unknown"
+        return MatchResult(reading.query, "unknown", (), reading.romanized)
     top = matches[0]
     close = len(matches) > 1 and top.relevance - matches[1].relevance < CLOSE_MARGIN
-    if top.score >= ANSWER_AT and (not close or top.exact):
-        return "answer"
-    if matches[0].relevance >= SUGGEST_AT:
-        return "choose"
-    return "unknown"
+    if top.score >= calibration.answer_at and not top.conflict and (not close or top.exact):
+        intent = "answer"
+    elif top.relevance >= SUGGEST_AT:
+        intent = "choose"
+    else:
+        intent = "unknown"
+    return MatchResult(reading.query, intent, matches, reading.romanized)

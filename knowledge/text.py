@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import khmercut
 
@@ -46,10 +47,33 @@ _KHMER_PUNCT = re.compile(r"[\u17d4-\u17da\u17dc]")  # ។ ៕ ៖ ៗ ៘ ៙ �
 _DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")  # keep the dot of 8.76, drop a full stop
 
 
+# Signs typed in the wrong order or in two parts, as they look alike on screen: the two-part
+# vowels (េ + ា = ោ, េ + ី = ើ), the register shifter after the vowel instead of before it,
+# ្រ typed before the other subscript (ស្រ្តី = ស្ត្រី), a subscript sign typed twice.
+_KHMER_SIGNS = (("\u17c1\u17b6", "\u17c4"), ("\u17c1\u17b8", "\u17be"), ("\u17bb\u17c9", "\u17c9\u17bb"),
+                ("\u17b7\u17c9", "\u17c9\u17b7"), ("\u17bb\u17ca", "\u17ca\u17bb"), ("\u17d2\u179a\u17d2\u178f", "\u17d2\u178f\u17d2\u179a"),
+                ("\u17d2\u17d2", "\u17d2"))
+# Old and common spellings of everyday words, and the spelling the knowledge base uses.
+_KHMER_SPELLINGS = (("តំលៃ", "តម្លៃ"), ("សំរាប់", "សម្រាប់"), ("អោយ", "ឲ្យ"), ("ឱ្យ", "ឲ្យ"), ("ជំរាប", "ជម្រាប"),
+                    ("កំលាំង", "កម្លាំង"), ("សំរេច", "សម្រេច"), ("ចំលើយ", "ចម្លើយ"), ("បំរើ", "បម្រើ"),
+                    ("ជំរើស", "ជម្រើស"), ("សំរួល", "សម្រួល"), ("តំរូវ", "តម្រូវ"), ("ឲ", "ឲ្យ"))
+_DOUBLED_SUBSCRIPT = re.compile("(\u17d2[\u1780-\u17a2])\\1+")
+
+
 def normalize_khmer(text: str) -> str:
-    """NFC, without zero-width characters, with one spelling of the subscript letter."""
+    """NFC, without zero-width characters, with one spelling of the subscript letter, signs in
+    their order, and one spelling of words commonly written two ways (តំលៃ/តម្លៃ, អោយ/ឲ្យ)."""
     text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
-    return text.replace(_COENG_DA, _COENG_TA)
+    text = text.replace(_COENG_DA, _COENG_TA)
+    if not _HAS_KHMER.search(text):
+        return text
+    for wrong, right in _KHMER_SIGNS:
+        text = text.replace(wrong, right)
+    text = _DOUBLED_SUBSCRIPT.sub(r"\1", text)
+    for old, new in _KHMER_SPELLINGS:
+        if old in text:
+            text = text.replace(new, "\0").replace(old, new).replace("\0", new)
+    return text
 
 
 def normalize(text: str) -> str:
@@ -141,3 +165,20 @@ def khmer_ngrams(normalized: str, n: int = 3) -> set[str]:
     if len(khmer) < n:
         return {khmer} if khmer else set()
     return {khmer[i:i + n] for i in range(len(khmer) - n + 1)}
+
+
+ENGLISH_MIN_COUNT = 500_000
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words: symspellpy's frequency dictionary (82,765 words from a large corpus),
+    kept from ENGLISH_MIN_COUNT occurrences up. A correctly spelt word ("police") is not a typo of
+    another ("policy"), and not a Khmer word in Latin letters."""
+    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
+    out = set()
+    for line in text.splitlines():
+        word, _, count = line.partition(" ")
+        if count and int(count) >= ENGLISH_MIN_COUNT:
+            out.add(word)
+    return frozenset(out)

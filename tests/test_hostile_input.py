@@ -130,7 +130,7 @@ long_text = st.one_of(
 )
 hostile_text = st.one_of(short_text, long_text).map(lambda s: s[:4096])
 
-INTENTS = {"answer", "choose", "unknown", "greeting", "thanks", "empty"}
+INTENTS = {"answer", "choose", "unknown", "help", "greeting", "thanks", "empty"}
 MATCH_BOUND_S = 0.5
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Assistant
-from bot.evaluate import evaluate
+from bot.evaluate import evaluate, load_cases
 from knowledge.loader import load_text
 from knowledge.matcher import Matcher
+from knowledge.text import normalize
 
 
 @pytest.mark.parametrize("question, entry_id", [
@@ -81,13 +82,17 @@ entries:
     assert with_synonyms.best.score > (without.best.score if without.best else 0)
 
 
-def test_own_question_set_accuracy_floor(kb):
-    report = evaluate(Assistant(kb), Path(__file__).parent / "data" / "questions.yaml")
-    assert report["cases"] >= 150
-    assert report["accuracy"] >= 0.88, report["failures"]
+def test_own_question_sets_cross_validated_floor(kb):
+    data = Path(__file__).parent / "data"
+    report = evaluate(Matcher(kb), load_cases(data / "questions.yaml", data / "questions_typed.yaml"), cv=5)
+    assert report["cases"] >= 400
+    assert report["accuracy"] >= 0.74, report["failures"]
     assert report["refusal"] >= 0.90
+    assert report["confident_wrong_share"] <= 0.035
+    assert report["per_kind"]["romanized"]["rate"] >= 0.65
+    assert report["per_kind"]["km-misspelt"]["rate"] >= 0.70
     for lang in ("en", "km", "fr"):
-        assert report["per_language"][lang]["accuracy"] >= 0.80, (lang, report["per_language"][lang])
+        assert report["per_language"][lang]["accuracy"] >= 0.70, (lang, report["per_language"][lang])
 
 
 @pytest.mark.parametrize("question, entry_id", [
@@ -109,3 +114,51 @@ def test_own_question_set_accuracy_floor(kb):
 def test_practical_needs_in_three_languages(matcher, question, entry_id):
     result = matcher.match(question)
     assert result.answered and result.best.entry.id == entry_id, result.matches[:3]
+
+
+@pytest.mark.parametrize("variant, standard", [
+    ("លិខិតឆ្លងដែនតំលៃប៉ុន្មាន", "លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន"),
+    ("ថៅកែមិនអោយលុយ", "ថៅកែមិនឲ្យលុយ"),
+    ("ចង់ទៅធ្វេីការ", "ចង់ទៅធ្វើការ"),  # ើ typed as េ + ី
+    ("ស្រ្តី", "ស្ត្រី"),  # subscripts in the other order
+    ("បុ៉ន្មាន", "ប៉ុន្មាន"),  # shifter after the vowel
+])
+def test_khmer_spelling_variants_read_alike(matcher, variant, standard):
+    assert normalize(variant) == normalize(standard)
+    a, b = matcher.match(variant), matcher.match(standard)
+    assert (a.best.entry.id if a.best else None) == (b.best.entry.id if b.best else None)
+
+
+@pytest.mark.parametrize("question, cambodian_entry", [
+    ("how much is a thai passport for thai people", "subdecree-68-2009"),
+    ("Combien coûte un passeport français ?", "subdecree-68-2009"),
+    ("what is remittances share of gdp in myanmar", "remittances"),
+    ("how many vietnamese live in the united states", "top-destinations"),
+    ("does malaysia allow dual citizenship", "dual-citizenship"),
+    ("remittances to cambodia in 1995", "remittances"),
+    ("តើប្រជាជនថៃប៉ុន្មាននាក់រស់នៅកម្ពុជា?", "data-sources"),
+])
+def test_a_question_about_another_place_or_time_is_not_answered(matcher, question, cambodian_entry):
+    result = matcher.match(question)
+    assert not result.answered, result.matches[:2]
+    # Offered at all, the Cambodian entry carries what it is not about.
+    assert all(m.conflict for m in result.matches if m.entry.id == cambodian_entry), result.matches[:3]
+
+
+def test_the_entry_about_the_place_asked_still_answers(matcher):
+    result = matcher.match("MoU with Thailand on workers")
+    assert result.answered and result.best.entry.id == "mou-thailand-2003"
+
+
+@pytest.mark.parametrize("message", ["help", "menu", "ok", "aide", "ជំនួយ", "/start", "Help!"])
+def test_help_and_menu_words_ask_for_help(matcher, message):
+    assert matcher.match(message).intent == "help"
+
+
+def test_help_with_a_topic_is_a_question(matcher):
+    assert matcher.match("help passport price").intent == "answer"
+
+
+def test_a_correctly_spelt_word_is_not_corrected_into_another(matcher):
+    assert "policy" not in matcher._expand("police")
+    assert "passport" in matcher._expand("pasport")

@@ -1,0 +1,134 @@
+"""What place and time a question is about, and whether an entry can speak to it.
+
+The profile is about Cambodia and Cambodians. A question that only shares words with it ("how
+much is a Thai passport", "remittances in Myanmar", "Vietnamese in the United States",
+"remittances in 1995") must not get a Cambodian fact as if it answered it. The gazetteer
+(`gazetteer.yaml`) names countries, nationalities and cities in English, French and Khmer; an
+entry is in conflict with a question when the question names a place the entry never mentions,
+a year the entry does not cover, or asks about another country's people ("a Thai passport",
+"ប្រជាជនថៃ") where the entry is not about that country.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .schema import Entry
+from .text import KHMER_RE, normalize
+
+_HERE = Path(__file__).parent
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+# Words that make a nationality the subject: "a Thai passport", "les citoyens français".
+_SUBJECTS = frozenset("""passport passports citizen citizens citizenship nationality nationalities national
+nationals people population person persons election elections vote voting government president law laws
+passeport passeports citoyen citoyens citoyenne citoyennete nationalite peuple gens personnes ressortissant
+ressortissants election elections gouvernement president loi lois""".split())
+_KHMER_SUBJECTS = ("លិខិតឆ្លងដែន", "សញ្ជាតិ", "ប្រជាជន", "ពលរដ្ឋ", "ជនជាតិ")
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    home: bool
+    names: tuple[str, ...]
+    people: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[Place, ...]:
+    data = yaml.safe_load((_HERE / "gazetteer.yaml").read_text(encoding="utf-8"))
+    return tuple(Place(p["id"], bool(p.get("home")), tuple(normalize(n) for n in p.get("names", ())),
+                       tuple(normalize(n) for n in p.get("people", ()))) for p in data["places"])
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern, dict[str, tuple[str, bool]], re.Pattern, dict[str, str]]:
+    """One regex for the Latin forms (whole words), one for the Khmer forms; form -> place."""
+    latin: dict[str, tuple[str, bool]] = {}
+    khmer: dict[str, str] = {}
+    for place in gazetteer():
+        for form, people in [(n, False) for n in place.names] + [(n, True) for n in place.people]:
+            if KHMER_RE.fullmatch(form.replace(" ", "")):
+                khmer[form.replace(" ", "")] = place.id
+            else:
+                latin[form] = (place.id, people)
+    latin_re = re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f in sorted(latin, key=len, reverse=True)) + r")(?!\w)")
+    khmer_re = re.compile("|".join(re.escape(f) for f in sorted(khmer, key=len, reverse=True)))
+    return latin_re, latin, khmer_re, khmer
+
+
+def _home() -> set[str]:
+    return {p.id for p in gazetteer() if p.home}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The places (other than Cambodia) and years a text names, and the peoples it asks about."""
+
+    places: frozenset[str] = frozenset()
+    years: frozenset[int] = frozenset()
+    peoples: frozenset[str] = frozenset()  # foreign nationalities that are the subject
+
+
+def scope_of(text: str) -> Scope:
+    """The scope of a question (or of any text)."""
+    latin_re, latin, khmer_re, khmer = _patterns()
+    norm = normalize(text)
+    places: set[str] = set()
+    peoples: set[str] = set()
+    words = norm.split()
+    for m in latin_re.finditer(norm):
+        place, people = latin[m.group(1)]
+        places.add(place)
+        if people:
+            at = len(norm[:m.start()].split())
+            near = words[max(0, at - 2):at] + words[at + len(m.group(1).split()):at + len(m.group(1).split()) + 3]
+            if any(w in _SUBJECTS for w in near):
+                peoples.add(place)
+    packed = norm.replace(" ", "") if KHMER_RE.search(norm) else ""
+    for m in khmer_re.finditer(packed):
+        place = khmer[m.group()]
+        places.add(place)
+        if packed[:m.start()].endswith(_KHMER_SUBJECTS):
+            peoples.add(place)
+    home = _home()
+    years = {int(y) for y in _YEAR.findall(norm)}
+    return Scope(frozenset(places - home), frozenset(years), frozenset(peoples - home))
+
+
+def entry_scope(entry: Entry) -> Scope:
+    """Every place and year an entry mentions in any language, with its country, year and period."""
+    texts = list(entry.title.values()) + list(entry.answer.values())
+    texts += [q for qs in entry.questions.values() for q in qs] + [k for ks in entry.keywords.values() for k in ks]
+    if entry.country:
+        texts.append(entry.country)
+    places: set[str] = set()
+    years: set[int] = set()
+    for text in texts:
+        s = scope_of(text)
+        places |= s.places
+        years |= s.years
+    if entry.year:
+        years.add(int(entry.year))
+    if entry.period:
+        bounds = [int(y) for y in _YEAR.findall(str(entry.period))]
+        if len(bounds) == 2:
+            years |= set(range(bounds[0], bounds[1] + 1))
+    return Scope(frozenset(places), frozenset(years))
+
+
+def conflict(question: Scope, entry: Scope, entry_country: str | None = None) -> str | None:
+    """What the question asks about that the entry does not cover (a place id or a year), or None."""
+    for people in sorted(question.peoples):
+        if scope_of(entry_country or "").places != {people}:
+            return people
+    for place in sorted(question.places - entry.places):
+        return place
+    for year in sorted(question.years - entry.years):
+        return str(year)
+    return None
