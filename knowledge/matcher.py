@@ -295,10 +295,8 @@ class Matcher:
 
     def rewrite(self, question: str) -> tuple[str, bool]:
         """The question as the matcher reads it: Khmer in Latin letters rewritten in Khmer script."""
-        plain = normalize(question).split()
-        if self._roman.reads_as_khmer(plain):
-            return " ".join(self._roman.to_khmer(plain)), True
-        return question, False
+        khmer = self._roman.read(normalize(question).split())
+        return (" ".join(khmer), True) if khmer is not None else (question, False)
 
     def read(self, question: str, limit: int = 5) -> Reading:
         """Rank the entries for a question, with the signals the decision is made from."""

@@ -182,6 +182,8 @@ def joined_key(spellings: list[str]) -> str:
 
 
 def _vowel_class(run: str) -> str:
+    if run.startswith(("ea", "ia", "ie")):  # មាន "mean"/"mien" is not មិន "men"
+        return "a"
     if run.startswith("ae") or run[0] in "ei":
         return "e"
     return "a" if run[0] == "a" else "o"
@@ -216,12 +218,6 @@ def _lexicon_keys() -> tuple[dict[str, str], int]:
     return keys, longest
 
 
-@lru_cache(maxsize=1)
-def lexicon_spellings() -> frozenset[str]:
-    """Every single-word spelling of the lexicon, lower-case (for telling romanized Khmer apart)."""
-    return frozenset(v.lower() for variants in load_lexicon().values() for v in variants if " " not in v)
-
-
 class RomanReader:
     """Reads a question in Latin letters as Khmer, against one knowledge base's Khmer words."""
 
@@ -232,20 +228,29 @@ class RomanReader:
             key = phonetic_key(romanize_khmer(word))
             if len(key) >= 2 and count > by_key.get(key, (0, ""))[0]:
                 by_key[key] = (count, word)
-        self._vocab_keys = {k: w for k, (_, w) in by_key.items()}
+        # The lexicon's spellings come first: they are the words as people type them.
+        self._vocab_keys = {k: w for k, (_, w) in by_key.items()} | _lexicon_keys()[0]
         self._vocab_key_list = list(self._vocab_keys)
         self._latin_vocab = latin_vocab
         self._english = english_words
 
-    def reads_as_khmer(self, tokens: list[str]) -> bool:
-        """More Khmer words in Latin letters than English or French function words."""
-        khmer = sum(t in lexicon_spellings() and t not in self._english and t not in self._latin_vocab
-                    for t in tokens)
+    def read(self, tokens: list[str]) -> list[str] | None:
+        """The tokens rewritten in Khmer script when they read as Khmer in Latin letters, else None.
+
+        They read as Khmer when more of them are surely Khmer (a spelling of the lexicon, or of a
+        Khmer word of the knowledge base, that is not an English word or a Latin word of the
+        knowledge base) than are English or French function words.
+        """
+        rewritten, sure = self._rewrite(tokens)
         other = sum(t in _FUNCTION_WORDS for t in tokens)
-        return khmer >= 1 and khmer > other
+        return rewritten if sure >= 1 and sure > other else None
 
     def to_khmer(self, tokens: list[str]) -> list[str]:
         """Rewrite Latin tokens as Khmer words where they read as Khmer; keep the others."""
+        return self._rewrite(tokens)[0]
+
+    def _rewrite(self, tokens: list[str]) -> tuple[list[str], int]:
+        sure = 0
         lexicon, longest = _lexicon_keys()
         keys = [phonetic_key(t) if t.isalpha() else "" for t in tokens]
         out: list[str] = []
@@ -256,22 +261,31 @@ class RomanReader:
                     joined = joined_key(tokens[i:i + span])
                     if joined in lexicon:
                         out.append(lexicon[joined])
+                        sure += sum(t not in self._english and t not in self._latin_vocab for t in tokens[i:i + span])
                         i += span
                         break
             else:
-                pair = (i + 1 < len(tokens) and keys[i] and keys[i + 1]
-                        and self._word(joined_key(tokens[i:i + 2]), tokens[i] + tokens[i + 1], 85))
-                if pair and pair != tokens[i] + tokens[i + 1]:  # a word typed in two parts
-                    out.append(pair)
-                    i += 2
-                    continue
-                out.append(self._word(keys[i], tokens[i]))
+                word = self._word(keys[i], tokens[i])
+                if word != tokens[i] and keys[i] in self._vocab_keys:
+                    sure += 1
+                if (word == tokens[i] and i + 1 < len(tokens) and keys[i] and keys[i + 1]
+                        and not self._known_latin(tokens[i]) and not self._known_latin(tokens[i + 1])):
+                    both = tokens[i] + tokens[i + 1]
+                    pair = self._word(joined_key(tokens[i:i + 2]), both, 85)
+                    if pair != both:  # a word typed in two parts ("kech prom")
+                        out.append(pair)
+                        i += 2
+                        continue
+                out.append(word)
                 i += 1
-        return out
+        return out, sure
+
+    def _known_latin(self, token: str) -> bool:
+        return token in self._latin_vocab or token in self._english
 
     def _word(self, key: str, token: str, cutoff: int = 80) -> str:
         """The knowledge base's Khmer word this Latin token spells, else the token itself."""
-        if not key or token in self._latin_vocab or token in self._english:
+        if not key or self._known_latin(token):
             return token  # a number, or an English word ("passport", "boss")
         if key in self._vocab_keys:
             return self._vocab_keys[key]
