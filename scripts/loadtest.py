@@ -387,7 +387,8 @@ def run(args: argparse.Namespace) -> int:
               f"max {max(latencies):.0f} ms)")
     print(f"bot CPU time:        {cpu_load:.1f} s during the load ({100 * cpu_load / span:.0f}% of one core; "
           f"{1000 * cpu_load / max(answered, 1):.2f} ms a message, so one core sustains about "
-          f"{answered / max(cpu_load, 1e-9):.0f} messages/s)")
+          f"{answered / max(cpu_load, 1e-9):.0f} messages/s)"
+          + ("; includes the voice notes' transcription" if keeper is not None else ""))
     if keeper is not None:
         lat = keeper.latencies
         print(f"voice notes:         {len(lat)} answered while the text load ran, one in flight at a time "
