@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 import threading
 import unicodedata
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from bot.config import Config, ConfigError
 from bot.voice import (MAX_VOICE_SECONDS, AudioUnreadable, VoiceBusy, VoiceQueue, VoiceTooLong, VoiceUnavailable,
-                       build_voice, check_model_folder, prepare_model_folder)
+                       WhisperTranscriber, build_voice, check_model_folder, prepare_model_folder)
 from tests.conftest import USER, bot_env, polling_bot
 
 AUDIO_DIR = Path(__file__).resolve().parents[2] / "shared" / "audio"
@@ -305,8 +306,21 @@ def whisper_base(tmp_path_factory):
 
 @pytest.mark.skipif(not CLIPS, reason="no Khmer clips in shared/audio")
 def test_whisper_transcribes_a_khmer_clip_in_latin_letters(whisper_base):
-    from bot.voice import WhisperTranscriber
-
     text = WhisperTranscriber(str(whisper_base)).transcribe(CLIPS[0].read_bytes())
     letters = [c for c in text if c.isalpha()]
     assert len(letters) >= 10 and all(unicodedata.name(c).startswith("LATIN") for c in letters), text
+
+
+@pytest.mark.skipif(not CLIPS, reason="no Khmer clips in shared/audio")
+async def test_real_model_answers_a_khmer_voice_note_end_to_end(api, tmp_path, monkeypatch, whisper_base):
+    """The real wiring with the real model: download, decode from memory, transcribe, answer."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    async with polling_bot(bot_env(api, tmp_path, DIASPORA_BOT_VOICE_MODEL=str(whisper_base))) as app:
+        assert isinstance(app.bot_data["voice"].transcriber, WhisperTranscriber)
+        msg = await voice(api, CLIPS[0].read_bytes(), duration=5)
+    assert msg["text"].startswith("🎙 ខ្ញុំបានឮ៖ “") and len(msg["text"]) > 20
+    # Nothing but the database and the secret was written (HOME and the temp folder are here).
+    written = {p.name for p in tmp_path.rglob("*") if p.is_file()}
+    assert written <= {"bot.db", "bot.db-wal", "bot.db-shm", "user-key.secret"}, written
+    assert api.errors == []
