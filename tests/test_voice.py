@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import tempfile
 import threading
 import unicodedata
+import wave
 from pathlib import Path
 
 import pytest
@@ -309,6 +311,16 @@ def test_whisper_transcribes_a_khmer_clip_in_latin_letters(whisper_base):
     text = WhisperTranscriber(str(whisper_base)).transcribe(CLIPS[0].read_bytes())
     letters = [c for c in text if c.isalpha()]
     assert len(letters) >= 10 and all(unicodedata.name(c).startswith("LATIN") for c in letters), text
+
+
+def test_whisper_hears_no_words_in_silence(whisper_base):
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        out.writeframes(bytes(2 * 16_000 * 4))  # 4 s of silence
+    assert WhisperTranscriber(str(whisper_base)).transcribe(buffer.getvalue()) == ""
 
 
 @pytest.mark.skipif(not CLIPS, reason="no Khmer clips in shared/audio")
