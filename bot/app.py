@@ -15,6 +15,7 @@ from .aiohttp_request import AiohttpRequest
 from .commands import public_commands
 from .config import Config
 from .services import Services
+from .voice import build_voice
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ async def post_shutdown(app: Application) -> None:
             log.error("query log: %d row(s) could not be written (database locked)",
                       len(services.query_log.pending))
         services.db.conn.close()
+    if (voice := app.bot_data.get("voice")) is not None:
+        voice.close()
 
 
 async def flush_query_log(context) -> None:
@@ -80,7 +83,7 @@ def build_application(config: Config, services: Services | None = None) -> Appli
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactToken) and f.token == config.token for f in logger.filters):
             logger.addFilter(RedactToken(config.require_token()))
-    from handlers import admin, browse, errors, flood, handover, inline, privacy, questions, start
+    from handlers import admin, browse, errors, flood, handover, inline, privacy, questions, start, voice
 
     builder = ApplicationBuilder().token(config.require_token())
     if config.api_base_url:
@@ -96,6 +99,7 @@ def build_application(config: Config, services: Services | None = None) -> Appli
     builder.post_init(post_init).post_shutdown(post_shutdown)
     app = builder.build()
     app.bot_data["services"] = services or Services.build(config)
+    app.bot_data["voice"] = build_voice(config)  # None unless DIASPORA_BOT_VOICE_MODEL and the extra
     # Order matters: commands and buttons first, free text last, errors at the end.
     flood.register(app)
     start.register(app)
@@ -104,6 +108,7 @@ def build_application(config: Config, services: Services | None = None) -> Appli
     privacy.register(app)
     handover.register(app, config.admin_chat)
     inline.register(app)
+    voice.register(app)  # before questions: its catch-all for non-text would take voice notes
     questions.register(app)
     admin.register_fallbacks(app)
     errors.register(app)

@@ -178,6 +178,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "km": "សូមទោស ខ្ញុំអានបានតែអក្សរប៉ុណ្ណោះ។ សូមសរសេរសំណួររបស់អ្នក។",
         "fr": "Désolé, je ne lis que le texte. Écrivez votre question.",
     },
+    "voice_off": {
+        "en": "Sorry, I cannot listen to voice messages here. Please type your question, or browse the topics.",
+        "km": "សូមទោស ខ្ញុំមិនអាចស្តាប់សារជាសំឡេងនៅទីនេះបានទេ។ សូមសរសេរសំណួររបស់អ្នក ឬមើលប្រធានបទ។",
+        "fr": "Désolé, je ne peux pas écouter les messages vocaux ici. Écrivez votre question, ou parcourez les sujets.",
+    },
+    "voice_too_long": {
+        "en": "This voice message is longer than {seconds} seconds. Please send a shorter one with one "
+              "question, or type your question.",
+        "km": "សារជាសំឡេងនេះវែងជាង {seconds} វិនាទី។ សូមផ្ញើសារខ្លីជាងនេះ ដែលមានសំណួរតែមួយ "
+              "ឬសរសេរសំណួររបស់អ្នក។",
+        "fr": "Ce message vocal dure plus de {seconds} secondes. Envoyez-en un plus court, avec une seule "
+              "question, ou écrivez votre question.",
+    },
+    "voice_busy": {
+        "en": "I am listening to many voice messages right now. Please try again in a minute, or type your question.",
+        "km": "ឥឡូវនេះខ្ញុំកំពុងស្តាប់សារជាសំឡេងច្រើនពេក។ សូមព្យាយាមម្តងទៀតក្នុងរយៈពេលមួយនាទី "
+              "ឬសរសេរសំណួររបស់អ្នក។",
+        "fr": "J'écoute beaucoup de messages vocaux en ce moment. Réessayez dans une minute, ou écrivez votre question.",
+    },
+    "voice_unclear": {
+        "en": "Sorry, I could not make out any words in this voice message. Please try again, speaking "
+              "close to the phone, or type your question.",
+        "km": "សូមទោស ខ្ញុំស្តាប់មិនបានច្បាស់ក្នុងសារជាសំឡេងនេះទេ។ សូមព្យាយាមម្តងទៀត "
+              "ដោយនិយាយជិតទូរស័ព្ទ ឬសរសេរសំណួររបស់អ្នក។",
+        "fr": "Désolé, je n'ai compris aucun mot de ce message vocal. Réessayez en parlant près du téléphone, "
+              "ou écrivez votre question.",
+    },
+    "voice_heard": {"en": "🎙 I heard: “{text}”", "km": "🎙 ខ្ញុំបានឮ៖ “{text}”", "fr": "🎙 J'ai entendu : « {text} »"},
+    "topics_button": {"en": "Topics", "km": "ប្រធានបទ", "fr": "Sujets"},
     "not_allowed": {
         "en": "Sorry, I don't know that command. /help lists what I can do.",
         "km": "សូមទោស ខ្ញុំមិនស្គាល់ពាក្យបញ្ជានេះទេ។ /help បង្ហាញអ្វីដែលខ្ញុំអាចធ្វើ។",

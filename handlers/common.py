@@ -72,9 +72,11 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply,
-                     extra: list[InlineKeyboardButton] | None = None) -> None:
-    """Send a rendered reply: HTML messages within Telegram's limit, buttons on the last one."""
-    await send_html(context, chat_id, reply_html(reply), reply_keyboard(reply, services(context).assistant.kb, extra))
+                     extra: list[InlineKeyboardButton] | None = None, before: list[str] | None = None) -> None:
+    """Send a rendered reply: HTML messages within Telegram's limit, buttons on the last one;
+    `before`: HTML blocks shown above it."""
+    parts = split_blocks(before + reply_html(reply)) if before else reply_html(reply)
+    await send_html(context, chat_id, parts, reply_keyboard(reply, services(context).assistant.kb, extra))
 
 
 async def send_text(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,

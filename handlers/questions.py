@@ -34,17 +34,27 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = addressed_text(update, context)
     if text is None:
         return
+    await answer_question(update, context, text)
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                          default_language: str | None = None, before: list[str] | None = None) -> None:
+    """Ask the assistant and send its reply, with the 'talk to a person' offer when it has none.
+
+    `default_language` stands in when the user chose no language; `before` is HTML shown above the
+    reply (a voice note's "I heard: ...").
+    """
     text = text[:MAX_QUESTION_CHARS]
     user = update.effective_user
     svc = services(context)
-    reply = svc.assistant.ask(
-        text, preference=preference(context, update), client_code=user.language_code if user else None)
+    reply = svc.assistant.ask(text, preference=preference(context, update) or default_language,
+                              client_code=user.language_code if user else None)
     extra = None
     if (not reply.answered and reply.result.intent in ("unknown", "choose") and svc.config.admin_chat is not None
             and update.effective_chat.type == "private"):
         context.user_data["last_question"] = text  # memory only, for the handover; never stored
         extra = [offer_button(reply.language)]
-    await send_reply(context, update.effective_chat.id, reply, extra)
+    await send_reply(context, update.effective_chat.id, reply, extra, before)
 
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

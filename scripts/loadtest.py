@@ -7,6 +7,11 @@ Starts tests/fake_bot_api.FakeBotAPI on 127.0.0.1, runs the bot as a subprocess 
 time until the bot's reply reaches the fake. Samples the bot's resident memory meanwhile.
 
     .venv/bin/python scripts/loadtest.py [--messages 5000] [--users 500] [--rate N] [--rate-limit]
+                                         [--voice CLIP.ogg --voice-model MODEL]
+
+With --voice, the bot runs with speech recognition on and one voice note is kept in flight during
+the whole text load (the next is sent as soon as the last is answered), to show what transcription
+costs the text questions; the voice replies are reported apart and left out of the text figures.
 
 Prints figures only (it is not a test). Exit status 0 when every message was answered, the
 fake rejected no request and the bot exited 0 on SIGTERM; 1 otherwise.
@@ -89,13 +94,14 @@ class TimedFakeBotAPI(FakeBotAPI):
         self.reply_times: dict[int, list[float]] = defaultdict(list)
         self.replies = 0
         self.polls = 0
+        self.voice_chats: set[int] = set()  # their replies are not text replies
 
     def _finish(self, method, params, result, injected=False):
         now = time.monotonic()
         with self._cond:
             if method == "sendMessage" and isinstance(result, dict):
                 self.reply_times[params.get("chat_id")].append(now)
-                self.replies += 1
+                self.replies += params.get("chat_id") not in self.voice_chats
             elif method == "getUpdates" and isinstance(result, list):
                 self.polls += 1
             return super()._finish(method, params, result, injected)
@@ -139,6 +145,43 @@ class RssSampler(threading.Thread):
         return [kb for t, kb in list(self.samples) if start <= t <= end]
 
 
+class VoiceKeeper(threading.Thread):
+    """Keeps one voice note in flight: sends the next as soon as the bot answered the last.
+
+    Rotates over a few users so that none passes the flood guard."""
+
+    USERS = tuple(range(690_000_000, 690_000_005))
+
+    def __init__(self, api: TimedFakeBotAPI, audio: bytes, duration: int) -> None:
+        super().__init__(name="voice-keeper", daemon=True)
+        self.api, self.audio, self.duration = api, audio, duration
+        api.voice_chats.update(self.USERS)
+        self.latencies: list[float] = []
+        self.failed = ""
+        self.stopped = threading.Event()
+
+    def one(self, uid: int, timeout: float = 120.0) -> float | None:
+        """Send one voice note and wait for its reply; seconds from push to reply."""
+        with self.api._cond:
+            before = len(self.api.reply_times[uid])
+        t0 = time.monotonic()
+        self.api.push_voice(self.audio, self.duration, user_id=uid, language_code="km")
+        try:
+            self.api.wait_for_sync(lambda s: len(s.reply_times[uid]) > before, timeout=timeout)
+        except AssertionError:
+            self.failed = f"no reply to a voice note within {timeout:.0f} s"
+            return None
+        return time.monotonic() - t0
+
+    def run(self) -> None:
+        i = 0
+        while not self.stopped.is_set() and not self.failed:
+            took = self.one(self.USERS[i % len(self.USERS)])
+            i += 1
+            if took is not None:
+                self.latencies.append(took)
+
+
 def build_workload(messages: int, users: int, seed: int) -> list[tuple[int, str, str]]:
     """(user_id, language_code, text) in push order: round-robin over users, so each user's
     messages are spread across the run."""
@@ -156,7 +199,7 @@ def build_workload(messages: int, users: int, seed: int) -> list[tuple[int, str,
     return out
 
 
-def bot_env(api: FakeBotAPI, tmp: Path, rate_limit: bool = False) -> dict[str, str]:
+def bot_env(api: FakeBotAPI, tmp: Path, rate_limit: bool = False, voice_model: str | None = None) -> dict[str, str]:
     """The environment of the bot: this one minus bot settings and proxies, plus the fake's."""
     drop = ("TELEGRAM_", "DIASPORA_BOT_", "XDG_")
     env = {k: v for k, v in os.environ.items()
@@ -172,6 +215,8 @@ def bot_env(api: FakeBotAPI, tmp: Path, rate_limit: bool = False) -> dict[str, s
         "HOME": str(tmp / "home"),
         "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
     })
+    if voice_model:
+        env["DIASPORA_BOT_VOICE_MODEL"] = voice_model
     (tmp / "home").mkdir(exist_ok=True)
     return env
 
@@ -207,7 +252,7 @@ def reply_kinds(api: FakeBotAPI) -> Counter:
     """Replies by kind, from their buttons: an entry (feedback buttons), 'did you mean', other."""
     kinds: Counter = Counter()
     for call in api.calls_to("sendMessage"):
-        if not (call.response and call.response.get("ok")):
+        if not (call.response and call.response.get("ok")) or call.params.get("chat_id") in api.voice_chats:
             continue
         data = [b.get("callback_data", "") for row in (call.params.get("reply_markup") or {})
                 .get("inline_keyboard", []) for b in row]
@@ -249,11 +294,13 @@ def run(args: argparse.Namespace) -> int:
     tmp = Path(tmpdir.name)
     log_path = tmp / "bot.log"
     log_file = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=bot_env(api, tmp, args.rate_limit),
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT,
+                            env=bot_env(api, tmp, args.rate_limit, args.voice_model),
                             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
     sampler = RssSampler(proc.pid)
     sampler.start()
     exit_code, stop_seconds = None, 0.0
+    keeper, warmup = None, 0.0
     try:
         t_launch = time.monotonic()
         api.wait_for_sync(lambda s: s.polls > 0 or proc.poll() is not None, timeout=STARTUP_TIMEOUT)
@@ -262,6 +309,13 @@ def run(args: argparse.Namespace) -> int:
             print(log_path.read_text()[-4000:], file=sys.stderr)
             return 1
         t_ready = time.monotonic()
+        if args.voice:
+            keeper = VoiceKeeper(api, args.voice.read_bytes(), args.voice_seconds)
+            warmup = keeper.one(keeper.USERS[0], timeout=STARTUP_TIMEOUT)  # waits for the model to load
+            if warmup is None:
+                print(f"the bot did not answer a voice note within {STARTUP_TIMEOUT:.0f} s", file=sys.stderr)
+                return 1
+            keeper.start()
         rss_start = sampler.read() or 0
         cpu_start = sampler.cpu_seconds() or 0.0
 
@@ -281,6 +335,9 @@ def run(args: argparse.Namespace) -> int:
 
         outcome = wait_answers(api, proc, len(workload), args.timeout, args.stall)
         t_done = time.monotonic()
+        if keeper is not None:
+            keeper.stopped.set()
+            keeper.join(STOP_TIMEOUT)
         rss_end = sampler.read() or 0
         cpu_load = (sampler.cpu_seconds() or 0.0) - cpu_start
 
@@ -292,7 +349,7 @@ def run(args: argparse.Namespace) -> int:
             latencies += [(r - s) * 1000 for s, r in zip(sent, got)]
             unanswered += max(0, len(sent) - len(got))
             extra += max(0, len(got) - len(sent))
-        extra += sum(len(v) for c, v in replies.items() if c not in pushes)
+        extra += sum(len(v) for c, v in replies.items() if c not in pushes and c not in api.voice_chats)
         answered = len(latencies)
         t_last = max((t for v in replies.values() for t in v), default=t_done)
         span = max(t_last - t_first, 1e-9)
@@ -330,7 +387,15 @@ def run(args: argparse.Namespace) -> int:
               f"max {max(latencies):.0f} ms)")
     print(f"bot CPU time:        {cpu_load:.1f} s during the load ({100 * cpu_load / span:.0f}% of one core; "
           f"{1000 * cpu_load / max(answered, 1):.2f} ms a message, so one core sustains about "
-          f"{answered / max(cpu_load, 1e-9):.0f} messages/s)")
+          f"{answered / max(cpu_load, 1e-9):.0f} messages/s)"
+          + ("; includes the voice notes' transcription" if keeper is not None else ""))
+    if keeper is not None:
+        lat = keeper.latencies
+        print(f"voice notes:         {len(lat)} answered while the text load ran, one in flight at a time "
+              f"({args.voice.name}, {args.voice_seconds} s; push to reply mean "
+              f"{statistics.fmean(lat) if lat else 0:.2f} s, max {max(lat, default=0):.2f} s; after a "
+              f"warm-up note of {warmup:.2f} s that waited for the model to load)"
+              + (f"; {keeper.failed}" if keeper.failed else ""))
     print("replies by kind:     " + ", ".join(f"{k} {v}" for k, v in reply_kinds(api).most_common()))
     if all_rss:
         print(f"peak RSS:            {mb(max(all_rss))}")
@@ -346,7 +411,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {ln[:200]}")
     print(f"bot exit code:       {exit_code if exit_code is not None else 'killed (did not stop)'} "
           f"(SIGTERM, stopped in {stop_seconds:.2f} s)")
-    ok = answered == len(workload) and not rejected and not unanswered and exit_code == 0
+    ok = answered == len(workload) and not rejected and not unanswered and exit_code == 0 \
+        and not (keeper is not None and keeper.failed)
     return 0 if ok else 1
 
 
@@ -364,7 +430,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", action="store_true",
                         help="keep Telegram's flood limits on (about 30 messages/s): measures the limiter, "
                              "not the bot")
+    parser.add_argument("--voice", type=Path, metavar="CLIP",
+                        help="keep one voice note (this audio file) in flight during the load; needs --voice-model")
+    parser.add_argument("--voice-model", help="DIASPORA_BOT_VOICE_MODEL for the bot (a model name or folder)")
     args = parser.parse_args(argv)
+    if bool(args.voice) != bool(args.voice_model):
+        parser.error("--voice and --voice-model go together")
+    if args.voice:
+        from bot.voice import SAMPLE_RATE, decode_audio
+        args.voice_seconds = max(1, round(decode_audio(args.voice.read_bytes()).size / SAMPLE_RATE))
     if args.messages < 1 or args.users < 1 or args.rate < 0:
         parser.error("--messages and --users must be positive, --rate not negative")
     return run(args)

@@ -919,6 +919,15 @@ class FakeBotAPI:
                           "file_size": info["file_size"], "width": w, "height": h})
         return self._user_message(user_id, chat_id, "private", "Test", "en", photo=sizes, caption=caption)
 
+    def push_voice(self, content: bytes, duration: int, user_id: int = DEFAULT_USER_ID,
+                   chat_id: int | None = None, chat_type: str = "private",
+                   language_code: str | None = "en", mime_type: str = "audio/ogg") -> dict:
+        """Push a voice note (OGG/Opus as Telegram's apps record it); downloadable via getFile."""
+        info = self.add_file(content, "voice.oga", mime_type, "voice")
+        voice = {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
+                 "duration": duration, "mime_type": mime_type, "file_size": info["file_size"]}
+        return self._user_message(user_id, chat_id, chat_type, "Test", language_code, voice=voice)
+
     def push_inline_query(self, query: str, user_id: int = DEFAULT_USER_ID,
                           language_code: str | None = "en", offset: str = "") -> dict:
         """Push an inline query."""
