@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from .calibration import Calibration, load_calibration
 from .romanize import RomanReader
 from .schema import Entry, KnowledgeBase
-from .scope import Scope, conflict, entry_scope, scope_of
+from .scope import Scope, conflict, entry_years, place_forms, scope_of
 from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
 
 _LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
@@ -226,6 +226,7 @@ class Matcher:
         self._topic_vocab = sorted(set().union(*short_sets)) if short_sets else []
         self._english = english_words()
         self._scopes: list[Scope | None] = [None] * n  # computed when an entry first ranks
+        self._place_forms: list[tuple[str, frozenset[str]]] | None = None
         self._roman = RomanReader(_khmer_words(kb), {t for t in self._vocab if t.isascii()}
                                   | {v for v in self._synonyms.variants if v.isascii()}, self._english)
 
@@ -312,11 +313,10 @@ class Matcher:
             return Reading(question, "unknown", romanized)
         features, unknown_share, unknown_words = self.features(tokens, limit + 3)
         asked = scope_of(text) if romanized else scope_of(question)
-        ranked = sorted(features, key=lambda i: (-_combine(features[i]), i))
+        ranked = sorted(features, key=lambda i: (-_combine(features[i]), i))[:limit + 3]
         conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
         # Entries about another place or time than the question go last: never the answer.
-        ranked = [i for i in ranked if not conflicts[i]] + [i for i in ranked if conflicts[i]]
-        ranked = ranked[:limit]
+        ranked = ([i for i in ranked if not conflicts[i]] + [i for i in ranked if conflicts[i]])[:limit]
         relevance = [_combine(features[i]) for i in ranked]
         candidates = []
         for rank, i in enumerate(ranked):
@@ -331,8 +331,15 @@ class Matcher:
         return decide(self.read(question, limit), self.calibration)
 
     def _scope(self, i: int) -> Scope:
+        """The places and years entry i mentions, from its indexed words (the gazetteer's forms
+        tokenised like the knowledge base), its country, year and period."""
         if self._scopes[i] is None:
-            self._scopes[i] = entry_scope(self._entries[i])
+            words = self._all[i]
+            if self._place_forms is None:
+                self._place_forms = [(place, frozenset(self._tokens(form))) for place, form in place_forms()]
+            places = {place for place, form in self._place_forms if form and form <= words}
+            places |= scope_of(self._entries[i].country or "").places
+            self._scopes[i] = Scope(frozenset(places), entry_years(self._entries[i], words))
         return self._scopes[i]
 
     def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, ...]], float, float]:
