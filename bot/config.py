@@ -73,6 +73,7 @@ class Config:
     webhook_secret: str | None = field(default=None, repr=False)
     http_timeout: float = 10.0
     rate_limit: bool = True
+    max_removals: int = 5  # an admin change removing more entries needs a second confirmation
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -99,6 +100,7 @@ class Config:
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
             http_timeout=float(_positive_int(env, "DIASPORA_BOT_HTTP_TIMEOUT", 10)),
             rate_limit=_boolean(env, "DIASPORA_BOT_RATE_LIMIT", True),
+            max_removals=_positive_int(env, "DIASPORA_BOT_MAX_REMOVALS", 5),
         )
 
     @property
