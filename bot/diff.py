@@ -48,10 +48,11 @@ class KbDiff:
     changed: list[EntryChange]
     removed: list[tuple[str, str]]
     synonyms: tuple[FieldChange, ...] = ()
+    reordered: bool = False  # the entries kept are in another order
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.changed or self.removed or self.synonyms)
+        return not (self.added or self.changed or self.removed or self.synonyms or self.reordered)
 
     @property
     def synonyms_changed(self) -> bool:
@@ -102,7 +103,9 @@ def diff_kb(old: KnowledgeBase, new: KnowledgeBase) -> KbDiff:
                                        field_changes(before.to_data(), entry.to_data())))
     synonyms = field_changes({"synonyms": old.to_data().get("synonyms", {})},
                              {"synonyms": new.to_data().get("synonyms", {})})
-    return KbDiff(added, changed, removed, synonyms)
+    kept_old = [e.id for e in old.entries if e.id in new_ids]
+    kept_new = [e.id for e in new.entries if e.id in old_ids]
+    return KbDiff(added, changed, removed, synonyms, kept_old != kept_new)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -215,6 +218,8 @@ def format_diff(diff: KbDiff, full: bool = False, limit: int = 30) -> str:
         lines.append("synonym lists changed:")
         for field in diff.synonyms:
             lines += ["      " + line for line in field_lines(field, full)]
+    if diff.reordered:
+        lines.append("the entries are in a new order")
     if diff.changed or diff.synonyms:
         lines.append(LEGEND)
     return "\n".join(lines)
@@ -226,4 +231,6 @@ def summary(diff: KbDiff) -> str:
              (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed)) if items]
     if diff.synonyms:
         parts.append("synonyms changed")
+    if diff.reordered:
+        parts.append("new order")
     return ", ".join(parts) or "no change"

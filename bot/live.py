@@ -112,11 +112,18 @@ class LiveKnowledge:
                 return load_data(current.content, f"revision {current.id}"), current
             if disk_kb.content_hash() == current.content_hash:
                 return disk_kb, current
-            rev = self.revisions.add(disk_kb.to_data(), disk_kb.content_hash(), "disk",
-                                     f"files changed in {self.kb_path}", digest)
+            try:
+                rev = self.revisions.add(disk_kb.to_data(), disk_kb.content_hash(), "disk",
+                                         f"files changed in {self.kb_path}", digest, base=current.id)
+            except RevisionConflict:  # another process made a revision meanwhile: it wins
+                return self.current()
             return disk_kb, rev
         kb = load_path(self.kb_path)  # raises KnowledgeBaseInvalid: nothing to fall back to
-        rev = self.revisions.add(kb.to_data(), kb.content_hash(), "disk", f"initial import of {self.kb_path}", digest)
+        try:
+            rev = self.revisions.add(kb.to_data(), kb.content_hash(), "disk", f"initial import of {self.kb_path}",
+                                     digest, base=None)
+        except RevisionConflict:  # another process started at the same time and imported first
+            return self.current()
         return kb, rev
 
     def commit(self, kb: KnowledgeBase, author: str, note: str = "", from_disk: bool = False) -> Revision:
@@ -171,6 +178,11 @@ class LiveKnowledge:
         change = self.prepare(load_data(old.content, f"revision {rev_id}"), f"rollback to revision {rev_id}",
                               base=current)
         return change, undone
+
+    def rollback(self, rev_id: int, author: str) -> tuple[KnowledgeBase, Revision]:
+        """Make revision `rev_id`'s content current at once (no removal limit: the caller confirmed)."""
+        change, _ = self.prepare_rollback(rev_id)
+        return change.kb, self.apply(change, author, max_removals=None)
 
     async def follow(self, assistant) -> Revision | None:
         """Serve the current revision if it is not the one served; return it when it was switched.

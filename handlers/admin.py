@@ -144,7 +144,7 @@ async def send_change(context: ContextTypes.DEFAULT_TYPE, chat_id: int, head: st
         name = f"changes-on-r{change.base.id}.txt"
         await context.bot.send_document(chat_id, InputFile(io.BytesIO(full.encode("utf-8")), filename=name),
                                         caption=f"All changes ({summary(change.diff)})")
-        cut = short[:LONG_DIFF - len(head) - len(tail) - 80].rsplit("\n", 1)[0]
+        cut = short[:max(0, LONG_DIFF - len(head) - len(tail) - 80)].rsplit("\n", 1)[0]
         text = "\n".join(p for p in (head, cut, f"… the full list is in {name} above.", tail) if p)
     await send_text(context, chat_id, text, markup)
 
@@ -170,9 +170,9 @@ async def offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: int, chan
 
 
 async def apply_or_offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: int, change: Change, name: str,
-                         offer_head: str, done: str, again: str) -> None:
-    """Apply a change an admin asked for by command (`done` names the new revision as {rev});
-    one that removes many entries is offered with Apply / Cancel instead."""
+                         offer_head: str, done, again: str) -> None:
+    """Apply a change an admin asked for by command (`done(revision id)` says so); one that
+    removes many entries is offered with Apply / Cancel instead."""
     svc = services(context)
     if change.removals > svc.config.max_removals:
         await offer(context, chat_id, who, change, name, offer_head)
@@ -182,7 +182,7 @@ async def apply_or_offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: 
     except RevisionConflict as exc:
         await send_text(context, chat_id, conflict_text(exc, again))
         return
-    await send_change(context, chat_id, done.format(rev=rev.id), change)
+    await send_change(context, chat_id, done(rev.id), change)
 
 
 # --- upload -----------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.edit_message_text(f"Cancelled ({name}): nothing was changed.")
         return
     try:
-        rev = await apply_change(svc, change, who, "upload applied" if name != "rollback" else "rollback",
+        rev = await apply_change(svc, change, who, name if name in ("rollback", "reload") else "upload applied",
                                  confirmed=action == "force")
     except TooManyRemovals as exc:
         token = pending(context).remember(pending(context).uploads, (owner, change, name))
@@ -343,7 +343,7 @@ async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int)
     names = "; ".join(f"#{r['id']} by {r['author']}: {r['note']}" for r in undone[:20])
     undoes = f"This undoes {len(undone)} revision(s): {names}" + (" …" if len(undone) > 20 else "")
     await apply_or_offer(context, chat_id, who, change, "rollback", f"Rollback to revision {old_id}. {undoes}",
-                         f"Revision {{rev}} is now live, with the content of revision {old_id}. {undoes}",
+                         lambda rev: f"Revision {rev} is now live, with the content of revision {old_id}. {undoes}",
                          "Try /rollback again.")
 
 
@@ -396,7 +396,7 @@ async def teach_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if taught is None:
             await query.edit_message_text("That entry no longer exists.")
             return
-        change = svc.live.prepare(taught, f"taught {question[:80]!r} -> {entry_id}", base=base)
+        change = await asyncio.to_thread(svc.live.prepare, taught, f"taught {question[:80]!r} -> {entry_id}", base)
         rev = await apply_change(svc, change, who, "teach", detail=f"; candidate {rank} of the list")
     except (RevisionConflict, RevisionNotFound) as exc:
         detail = conflict_text(exc, "Run /unanswered again.") if isinstance(exc, RevisionConflict) else str(exc)
@@ -440,13 +440,14 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.edit_message_text("Too late to undo here: use /history and /rollback.")
         return
     svc = services(context)
-    kb, current = svc.live.current()
+    current = svc.live.revisions.current()
     try:
+        kb = await asyncio.to_thread(load_data, current.content, f"revision {current.id}")
         untaught = remove_question(kb, entry_id, lang, question)
         if untaught is None:
             raise NoChange
-        change = svc.live.prepare(untaught, f"undo teach of {question[:80]!r} -> {entry_id} (revision {rev_id})",
-                                  base=current)
+        change = await asyncio.to_thread(
+            svc.live.prepare, untaught, f"undo teach of {question[:80]!r} -> {entry_id} (revision {rev_id})", current)
         rev = await apply_change(svc, change, who, "teach undone")
     except NoChange:
         await query.edit_message_text(f"Nothing to undo: “{question}” is no longer a question of {entry_id}.")
@@ -508,7 +509,8 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -
     path = svc.live.kb_path
     try:
         kb = await asyncio.to_thread(load_path, path)
-        change = svc.live.prepare(kb, f"reloaded from {path}", from_disk=True)
+        change = await asyncio.to_thread(svc.live.prepare, kb, f"reloaded from {path}", svc.live.revisions.current(),
+                                         True)
     except KnowledgeBaseInvalid as exc:
         svc.audit.record(str(who), "reload refused", f"{len(exc.problems)} problem(s)")
         await send_text(context, chat_id, problems_text(exc))
@@ -521,7 +523,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -
         await send_text(context, chat_id, f"Refused: {exc}. Nothing was changed.")
         return
     await apply_or_offer(context, chat_id, who, change, "reload", f"Reload from {path}:",
-                         f"Revision {{rev}} is now live (reloaded from {path}).", "Try /reload again.")
+                         lambda rev: f"Revision {rev} is now live (reloaded from {path}).", "Try /reload again.")
 
 
 ADMIN_COMMANDS = {"export": export, "history": history, "rollback": rollback, "unanswered": unanswered,

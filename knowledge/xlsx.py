@@ -213,15 +213,15 @@ def _read_entries(ws, name: str, problems: list[Problem]) -> list:
                 problems.append(Problem(name, number, f"field {base!r} appears twice"))
                 continue
             if base not in entry.key_lines:
-                records.line, records.item_lines, records.index = number, [], {}
+                records.line, records.item_lines, records.by_number = number, [], {}
                 entry.key_lines[base] = number
-            if index not in records.index:
+            if index not in records.by_number:
                 record = _LineDict()
                 record.line, record.key_lines, record.duplicates = number, {}, []
-                records.index[index] = record
+                records.by_number[index] = record
                 records.append(record)
                 records.item_lines.append(number)
-            record = records.index[index]
+            record = records.by_number[index]
             record[attr] = _from_cell(_cell(row, 2), "text") if _cell(row, 2) is not None else None
             record.key_lines[attr] = number
             continue
@@ -246,6 +246,12 @@ def _read_entries(ws, name: str, problems: list[Problem]) -> list:
             if value is not None:
                 entry[field] = _from_cell(value, kind)
         entry.key_lines[field] = number
+    for entry in entries.values():  # records in the order of their numbers, however the rows are sorted
+        for value in entry.values():
+            if isinstance(value, _LineList) and hasattr(value, "by_number"):
+                ordered = sorted(zip(value.by_number, value, value.item_lines), key=lambda r: int(r[0]))
+                value[:] = [record for _, record, _ in ordered]
+                value.item_lines = [line for _, _, line in ordered]
     listed = _LineList(entries.values())
     listed.line, listed.item_lines = 2, [e.line for e in entries.values()]
     return listed

@@ -96,3 +96,25 @@ def test_identifiers_stay_plain_and_texts_are_blocks():
     assert "- id: passport-fee\n" in exported and "url: https://www.ilo.org/x?a=1&b=2#p" not in exported
     assert "  kind: fact\n" in exported
     assert re.search(r"en: \|-\n +Passport fee\n", exported)
+
+
+def test_a_spreadsheet_with_its_rows_sorted_is_the_same_knowledge(kb):
+    from openpyxl import Workbook, load_workbook
+    import io
+    wb = load_workbook(io.BytesIO(to_xlsx(kb)))
+    rows = list(wb["entries"].iter_rows(values_only=True))
+    # Sorted by id, then by field as text: sources.10 comes before sources.2, fields shuffle.
+    body = sorted(rows[1:], key=lambda r: (r[0], str(r[1])))
+    order = {e.id: i for i, e in enumerate(kb.entries)}
+    body.sort(key=lambda r: order[r[0]])  # keep the entries in their order: only fields are shuffled
+    out = Workbook()
+    sheet = out.active
+    sheet.title = "entries"
+    for row in [rows[0], *body]:
+        sheet.append(row)
+    syn = out.create_sheet("synonyms")
+    for row in wb["synonyms"].iter_rows(values_only=True):
+        syn.append(row)
+    blob = io.BytesIO()
+    out.save(blob)
+    assert load_xlsx(blob.getvalue()).content_hash() == kb.content_hash()

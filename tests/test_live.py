@@ -109,3 +109,10 @@ def test_word_diff_marks_words_and_khmer_words():
     assert word_diff("a b c", "a x c") == "a [-b-] {+x+} c"
     km = word_diff("ថ្លៃលិខិតឆ្លងដែន", "ថ្លៃលិខិតឆ្លងដែនថ្មី")
     assert km.startswith("ថ្លៃ") and "{+" in km and "[-" not in km.split("{+")[0]
+
+
+def test_a_new_order_alone_is_a_change(live, kb):
+    data = kb.to_data()
+    data["entries"].reverse()
+    change = live.prepare(load_data(data), "reordered")
+    assert not change.diff.empty and "new order" in format_diff(change.diff)
