@@ -262,3 +262,41 @@ def test_xlsx_export_refuses_a_terminal(env, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
     code, _, err = run(capsys, "kb", "export", "--format", "xlsx")
     assert code == 1 and "--output" in err
+
+
+def test_import_refused_when_another_revision_lands_while_asking(env, capsys, monkeypatch):
+    import io
+    data = export_data(capsys)
+    mine = json.loads(json.dumps(data))
+    mine["entries"][0]["answer"]["en"] = "Mine."
+    theirs = json.loads(json.dumps(data))
+    theirs["entries"][1]["answer"]["en"] = "Theirs."
+    theirs_path = write_json(env / "theirs.json", theirs)
+
+    class Terminal(io.StringIO):
+        """An admin who answers 'y' after someone else imported meanwhile."""
+
+        def isatty(self):
+            return True
+
+        def readline(self, *args):
+            assert main(["kb", "import", theirs_path, "--yes"]) == 0
+            return "y\n"
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    code, out, err = run(capsys, "kb", "import", write_json(env / "mine.json", mine))
+    assert code == 1 and "not applied" in err and "changed since" in err and "by cli" in err
+    now = export_data(capsys)
+    assert now["entries"][1]["answer"]["en"] == "Theirs." and now["entries"][0]["answer"]["en"] != "Mine."
+
+
+def test_exported_yaml_takes_ordinary_edits_exactly(env, capsys):
+    exported = run(capsys, "kb", "export")[1]
+    old = yaml.safe_load(exported)["entries"][0]["answer"]["en"]
+    first_line = next(line for line in exported.splitlines() if line.strip() == old.split("\n")[0])
+    added = "NGO NOTE: check the fee at the passport office #passport before you pay anyone. “Quoted” - ok"
+    edited = exported.replace(first_line, first_line + " " + added, 1)
+    (env / "edited.yaml").write_text(edited)
+    code, out, _ = run(capsys, "kb", "import", str(env / "edited.yaml"), "--yes")
+    assert code == 0 and "{+NGO NOTE: check" in out
+    assert export_data(capsys)["entries"][0]["answer"]["en"] == old + " " + added
