@@ -23,17 +23,24 @@ class CliError(Exception):
     """An error the user can fix; printed without a traceback."""
 
 
-def _open(config: Config):
-    """Database, live knowledge and assistant for commands that answer or administer."""
+def _open_live(config: Config):
+    """Database and live knowledge for commands that administer (no matcher index to build)."""
     from storage.db import open_database
-    from storage.querylog import QueryLog
 
-    from .assistant import Assistant
     from .live import LiveKnowledge
 
     db = open_database(config.db_path)
     live = LiveKnowledge(db, config.kb_path)
-    kb, _ = live.load()
+    return db, live, live.load()[0]
+
+
+def _open(config: Config):
+    """Database, live knowledge and assistant for commands that answer."""
+    from storage.querylog import QueryLog
+
+    from .assistant import Assistant
+
+    db, live, kb = _open_live(config)
     return db, live, Assistant(kb, QueryLog(db))
 
 
@@ -133,53 +140,117 @@ def coverage_summary(kb: KnowledgeBase) -> str:
 
 
 def cmd_kb_validate(args, config: Config) -> int:
-    path = Path(args.path) if args.path else (config.kb_path or None)
     from knowledge.loader import bundled_path
-    kb = load_path(path or bundled_path())
-    print(f"OK: {path or bundled_path()}")
+    path = Path(args.path) if args.path else (config.kb_path or bundled_path())
+    kb = load_path(path) if path.is_dir() else _load_file(path)
+    print(f"OK: {path}")
     print(coverage_summary(kb))
     return EXIT_OK
 
 
-def cmd_kb_import(args, config: Config) -> int:
-    path = Path(args.path)
-    kb = load_path(path) if path.is_dir() else _load_file(path)
-    db, live, _ = _open(config)
-    from .diff import diff_kb, format_diff
-    before = live.load()[0]
-    rev = live.commit(kb, author="cli", note=args.note or f"imported {path}")
-    _audit(db, "cli", "kb import", f"revision {rev.id} from {path}")
-    print(f"revision {rev.id} is now current")
-    print(format_diff(diff_kb(before, kb), "en"))
-    return EXIT_OK
-
-
 def _load_file(path: Path) -> KnowledgeBase:
+    """A knowledge base from a folder, a YAML, JSON or .xlsx file."""
     if not path.exists():
         raise CliError(f"{path}: no such file")
+    if path.is_dir():
+        return load_path(path)
     if path.suffix == ".json":
         from knowledge.loader import load_data
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise CliError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise CliError(f"{path}: a knowledge file must be a JSON object with 'entries'")
         return load_data(data, str(path))
+    if path.suffix == ".xlsx":
+        from knowledge.xlsx import load_xlsx
+        return load_xlsx(path.read_bytes(), str(path))
     return load_text(path.read_bytes(), str(path))
+
+
+def _confirm(args, question: str) -> bool:
+    """Ask on the terminal; --yes answers for the admin; with no terminal, refuse rather than hang."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CliError("not applied: confirmation needed, but standard input is not a terminal. "
+                       "Add --yes to apply without asking, or --dry-run to only show the changes.")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _apply(args, config: Config, db, live, change, action: str, detail: str) -> int:
+    """Show a prepared change, check the removal limit, confirm, store it; one path for import and rollback."""
+    from .diff import format_diff
+    from .live import RevisionConflict, TooManyRemovals
+    print(format_diff(change.diff, full=True))
+    limit = config.max_removals
+    too_many = change.removals > limit and not args.allow_removals
+    if args.dry_run:
+        print(f"dry run: nothing was changed (current revision {change.base.id})")
+        if too_many:
+            print(f"note: this removes {change.removals} entries (more than {limit}): "
+                  "applying it needs --allow-removals")
+        return EXIT_OK
+    if too_many:
+        raise CliError(f"not applied: this removes {change.removals} entries (more than {limit}). "
+                       "Check the list above; add --allow-removals to apply it.")
+    if not _confirm(args, f"Apply this as a new revision (on revision {change.base.id})?"):
+        print("not applied: nothing was changed")
+        return EXIT_ERROR
+    try:
+        rev = live.apply(change, author="cli", max_removals=None)
+    except RevisionConflict as exc:
+        raise CliError(f"not applied: {exc}. Run the command again to see the new difference.") from None
+    _audit(db, "cli", action, f"revision {rev.id}: {detail}")
+    print(f"revision {rev.id} is now current ({len(change.kb)} entries)")
+    return EXIT_OK
+
+
+def cmd_kb_import(args, config: Config) -> int:
+    from .live import NoChange, RemovesEverything
+    path = Path(args.path)
+    kb = _load_file(path)
+    db, live, _ = _open_live(config)
+    try:
+        change = live.prepare(kb, args.note or f"imported {path}")
+    except NoChange as exc:
+        print(f"no change: {exc}; no revision was made")
+        return EXIT_OK
+    except RemovesEverything as exc:
+        raise CliError(f"refused: {exc}. Nothing was changed.") from None
+    return _apply(args, config, db, live, change, "kb import", f"from {path}")
 
 
 def cmd_kb_export(args, config: Config) -> int:
     from .yamlio import dump_yaml
-    _, live, assistant = _open(config)
-    data = assistant.kb.to_data()
-    if args.format == "json":
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+    _, _, kb = _open_live(config)
+    if args.format == "xlsx":
+        from knowledge.xlsx import to_xlsx
+        blob = to_xlsx(kb)
+        if args.output:
+            Path(args.output).write_bytes(blob)
+        elif sys.stdout.isatty():
+            raise CliError("a spreadsheet is a binary file: use --output FILE.xlsx (or redirect to a file)")
+        else:
+            sys.stdout.buffer.write(blob)
+            sys.stdout.flush()
+        return EXIT_OK
+    data = kb.to_data()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else dump_yaml(data)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(dump_yaml(data))
+        sys.stdout.write(text)
     return EXIT_OK
 
 
 def cmd_kb_history(args, config: Config) -> int:
-    _, live, _ = _open(config)
+    _, live, _ = _open_live(config)
     for row in live.revisions.history(args.limit):
         print(f"{row['id']:>4}  {row['created_at']}  {row['author']:<12} {row['content_hash'][:12]}  {row['note']}")
     return EXIT_OK
@@ -187,14 +258,22 @@ def cmd_kb_history(args, config: Config) -> int:
 
 def cmd_kb_rollback(args, config: Config) -> int:
     from storage.revisions import RevisionNotFound
-    db, live, _ = _open(config)
+
+    from .live import NoChange, RemovesEverything
+    db, live, _ = _open_live(config)
     try:
-        _, rev = live.rollback(args.revision, author="cli")
+        change, undone = live.prepare_rollback(args.revision)
     except RevisionNotFound:
         raise CliError(f"there is no revision {args.revision} (see `diaspora-bot kb history`)") from None
-    _audit(db, "cli", "kb rollback", f"to revision {args.revision} as revision {rev.id}")
-    print(f"revision {rev.id} is now current (content of revision {args.revision})")
-    return EXIT_OK
+    except NoChange as exc:
+        print(f"no change: {exc}; no revision was made")
+        return EXIT_OK
+    except RemovesEverything as exc:
+        raise CliError(f"refused: {exc}. Nothing was changed.") from None
+    print(f"rolling back to revision {args.revision} undoes {len(undone)} revision(s):")
+    for row in undone:
+        print(f"  #{row['id']} {row['created_at'][:16]} by {row['author']}: {row['note']}")
+    return _apply(args, config, db, live, change, "kb rollback", f"content of revision {args.revision}")
 
 
 def cmd_kb_stats(args, config: Config) -> int:
@@ -231,6 +310,13 @@ def _audit(db, actor: str, action: str, detail: str) -> None:
 
 
 # --- parser ---------------------------------------------------------------------------------
+
+def _change_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", "-y", action="store_true", help="apply without asking")
+    p.add_argument("--dry-run", action="store_true", help="only show what would change")
+    p.add_argument("--allow-removals", action="store_true",
+                   help="allow removing more entries than DIASPORA_BOT_MAX_REMOVALS (default 5)")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -276,20 +362,26 @@ def build_parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="validate, import, export and roll back the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     p = kb_sub.add_parser("validate", help="check a knowledge folder or file; print a coverage summary")
-    p.add_argument("path", nargs="?", help="folder or YAML file (default: DIASPORA_BOT_KB or the bundled one)")
+    p.add_argument("path", nargs="?", help="folder, YAML, JSON or .xlsx file "
+                                           "(default: DIASPORA_BOT_KB or the bundled one)")
     p.set_defaults(func=cmd_kb_validate)
-    p = kb_sub.add_parser("import", help="make a YAML/JSON file or folder the new current revision")
+    p = kb_sub.add_parser("import", help="show what a YAML/JSON/.xlsx file or folder changes; "
+                                         "on confirmation, make it the new current revision")
     p.add_argument("path")
     p.add_argument("--note", help="why (kept in the history)")
+    _change_options(p)
     p.set_defaults(func=cmd_kb_import)
-    p = kb_sub.add_parser("export", help="print the current knowledge base")
-    p.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    p = kb_sub.add_parser("export", help="print (or write) the current knowledge base")
+    p.add_argument("--format", choices=("yaml", "json", "xlsx"), default="yaml")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_kb_export)
     p = kb_sub.add_parser("history", help="list recent revisions")
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_kb_history)
-    p = kb_sub.add_parser("rollback", help="make revision N's content the new current revision")
+    p = kb_sub.add_parser("rollback", help="make revision N's content the new current revision "
+                                           "(shows the revisions it undoes and asks)")
     p.add_argument("revision", type=int, metavar="N")
+    _change_options(p)
     p.set_defaults(func=cmd_kb_rollback)
     p = kb_sub.add_parser("stats", help="questions per day and language, share answered, top entries")
     p.set_defaults(func=cmd_kb_stats)

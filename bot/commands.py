@@ -30,12 +30,13 @@ COMMANDS: tuple[Command, ...] = (
                        "fr": "Effacer tout ce qui vous concerne"}),
     Command("language", {"en": "Choose the reply language", "km": "ជ្រើសរើសភាសាឆ្លើយ",
                          "fr": "Choisir la langue des réponses"}),
-    Command("export", {"en": "Send the knowledge base as a YAML file"}, admin=True),
+    Command("export", {"en": "Send the knowledge base as a YAML file (/export xlsx: a spreadsheet)"}, admin=True),
     Command("history", {"en": "Recent revisions of the knowledge base"}, admin=True),
-    Command("rollback", {"en": "/rollback N: make revision N's content live again"}, admin=True),
-    Command("unanswered", {"en": "Questions the bot could not answer, to teach or dismiss"}, admin=True),
+    Command("rollback", {"en": "/rollback N: make revision N's content live again (says what it undoes)"}, admin=True),
+    Command("unanswered", {"en": "Questions the bot could not answer: teach to one of three entries "
+                                 "(with Undo), or dismiss"}, admin=True),
     Command("stats", {"en": "Questions per day and language, answered share, feedback"}, admin=True),
-    Command("reload", {"en": "Reload the YAML folder from disk as a new revision"}, admin=True),
+    Command("reload", {"en": "Reload the YAML folder from disk (a new revision if it differs)"}, admin=True),
 )
 
 

@@ -74,6 +74,7 @@ class Config:
     http_timeout: float = 10.0
     rate_limit: bool = True
     voice_model: str | None = None
+    max_removals: int = 5  # an admin change removing more entries needs a second confirmation
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -101,6 +102,7 @@ class Config:
             http_timeout=float(_positive_int(env, "DIASPORA_BOT_HTTP_TIMEOUT", 10)),
             rate_limit=_boolean(env, "DIASPORA_BOT_RATE_LIMIT", True),
             voice_model=env.get("DIASPORA_BOT_VOICE_MODEL", "").strip() or None,
+            max_removals=_positive_int(env, "DIASPORA_BOT_MAX_REMOVALS", 5),
         )
 
     @property

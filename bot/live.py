@@ -1,18 +1,64 @@
-"""The live knowledge base: the newest revision in SQLite, seeded and refreshed from the YAML folder."""
+"""The live knowledge base: the newest revision in SQLite, seeded and refreshed from the YAML folder.
+
+SQLite is the one source of truth. Every change (an upload, an import, a teach, a rollback) is
+prepared against the revision that was current then (`prepare` gives a `Change`) and stored only
+if that revision is still current (`apply`); otherwise it is refused with RevisionConflict, so
+nothing an admin did is ever silently overwritten. A running bot follows the newest revision
+(`follow`), whichever process made it, building the new index off the event loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
 from knowledge.loader import KnowledgeBaseInvalid, bundled_path, load_data, load_path, yaml_files
 from knowledge.schema import KnowledgeBase
-from storage.revisions import Revision, RevisionStore
+from storage.revisions import Revision, RevisionConflict, RevisionStore
+
+from .diff import KbDiff, diff_kb
 
 log = logging.getLogger(__name__)
+
+DEFAULT_MAX_REMOVALS = 5
+
+__all__ = ["Change", "LiveKnowledge", "NoChange", "RemovesEverything", "RevisionConflict", "TooManyRemovals"]
+
+
+class NoChange(Exception):
+    """The change leaves the knowledge base as it is: no revision is made."""
+
+
+class RemovesEverything(Exception):
+    """The change would leave no entry of the current knowledge base: refused."""
+
+
+class TooManyRemovals(Exception):
+    """The change removes more entries than allowed without an explicit confirmation."""
+
+    def __init__(self, count: int, limit: int):
+        self.count, self.limit = count, limit
+        super().__init__(f"this removes {count} entries (more than {limit})")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A new knowledge base prepared against a base revision, with its difference from it."""
+
+    base: Revision
+    kb: KnowledgeBase
+    diff: KbDiff
+    note: str
+    from_disk: bool = False
+
+    @property
+    def removals(self) -> int:
+        return len(self.diff.removed)
 
 
 def source_digest(path: Path) -> str:
@@ -29,8 +75,17 @@ class LiveKnowledge:
     def __init__(self, db: sqlite_utils.Database, kb_path: Path | None = None):
         self.revisions = RevisionStore(db)
         self.kb_path = Path(kb_path) if kb_path else bundled_path()
+        self.served: Revision | None = None  # the revision whose content a running bot answers from
+        self._follow_lock: asyncio.Lock | None = None
+        self._broken: int | None = None
 
     def load(self) -> tuple[KnowledgeBase, Revision]:
+        """The knowledge base to serve at start-up (see `_load`); it becomes the one served."""
+        kb, rev = self._load()
+        self.served = rev
+        return kb, rev
+
+    def _load(self) -> tuple[KnowledgeBase, Revision]:
         """The knowledge base to serve at start-up.
 
         First start: the YAML folder becomes revision 1. Later starts: when the files on disk
@@ -57,20 +112,100 @@ class LiveKnowledge:
                 return load_data(current.content, f"revision {current.id}"), current
             if disk_kb.content_hash() == current.content_hash:
                 return disk_kb, current
-            rev = self.revisions.add(disk_kb.to_data(), disk_kb.content_hash(), "disk",
-                                     f"files changed in {self.kb_path}", digest)
+            try:
+                rev = self.revisions.add(disk_kb.to_data(), disk_kb.content_hash(), "disk",
+                                         f"files changed in {self.kb_path}", digest, base=current.id)
+            except RevisionConflict:  # another process made a revision meanwhile: it wins
+                return self.current()
             return disk_kb, rev
         kb = load_path(self.kb_path)  # raises KnowledgeBaseInvalid: nothing to fall back to
-        rev = self.revisions.add(kb.to_data(), kb.content_hash(), "disk", f"initial import of {self.kb_path}", digest)
+        try:
+            rev = self.revisions.add(kb.to_data(), kb.content_hash(), "disk", f"initial import of {self.kb_path}",
+                                     digest, base=None)
+        except RevisionConflict:  # another process started at the same time and imported first
+            return self.current()
         return kb, rev
 
     def commit(self, kb: KnowledgeBase, author: str, note: str = "", from_disk: bool = False) -> Revision:
-        """Store `kb` as the new current revision."""
+        """Store `kb` as the new current revision, whatever is current (start-up, tests)."""
         digest = source_digest(self.kb_path) if from_disk else None
         return self.revisions.add(kb.to_data(), kb.content_hash(), author, note, digest)
 
+    def current(self) -> tuple[KnowledgeBase, Revision]:
+        """The current revision in the database and its knowledge base."""
+        rev = self.revisions.current()
+        if rev is None:
+            return self.load()
+        return load_data(rev.content, f"revision {rev.id}"), rev
+
+    def prepare(self, kb: KnowledgeBase, note: str, base: Revision | None = None,
+                from_disk: bool = False) -> Change:
+        """`kb` as a change of `base` (default: the current revision).
+
+        Raises NoChange when the content is the same, RemovesEverything when no entry would be
+        left of the current ones.
+        """
+        if base is None:
+            old, base = self.current()
+        else:
+            old = load_data(base.content, f"revision {base.id}")
+        if kb.content_hash() == base.content_hash:
+            raise NoChange(f"the content is identical to revision {base.id}")
+        diff = diff_kb(old, kb)
+        if len(old) and (not len(kb) or len(diff.removed) == len(old)):
+            raise RemovesEverything(f"this would remove all {len(old)} entries of revision {base.id}")
+        return Change(base, kb, diff, note, from_disk)
+
+    def apply(self, change: Change, author: str, max_removals: int | None = DEFAULT_MAX_REMOVALS) -> Revision:
+        """Store a prepared change as the new current revision.
+
+        Raises TooManyRemovals when it removes more than `max_removals` entries (None: no limit,
+        the admin confirmed), RevisionConflict when the current revision is no longer its base.
+        """
+        if max_removals is not None and change.removals > max_removals:
+            raise TooManyRemovals(change.removals, max_removals)
+        digest = source_digest(self.kb_path) if change.from_disk else None
+        return self.revisions.add(change.kb.to_data(), change.kb.content_hash(), author, change.note, digest,
+                                  base=change.base.id)
+
+    def prepare_rollback(self, rev_id: int) -> tuple[Change, list[dict]]:
+        """Revision `rev_id`'s content as a change of the current revision, and the revisions it undoes."""
+        old = self.revisions.get(rev_id)  # RevisionNotFound
+        current = self.revisions.current()
+        undone = self.revisions.between(rev_id, current.id)
+        if old.content_hash == current.content_hash:
+            raise NoChange(f"revision {rev_id} has the same content as the current revision {current.id}")
+        change = self.prepare(load_data(old.content, f"revision {rev_id}"), f"rollback to revision {rev_id}",
+                              base=current)
+        return change, undone
+
     def rollback(self, rev_id: int, author: str) -> tuple[KnowledgeBase, Revision]:
-        """Make an old revision's content the new current revision."""
-        old = self.revisions.get(rev_id)
-        kb = load_data(old.content, f"revision {rev_id}")
-        return kb, self.commit(kb, author, f"rollback to revision {rev_id}")
+        """Make revision `rev_id`'s content current at once (no removal limit: the caller confirmed)."""
+        change, _ = self.prepare_rollback(rev_id)
+        return change.kb, self.apply(change, author, max_removals=None)
+
+    async def follow(self, assistant) -> Revision | None:
+        """Serve the current revision if it is not the one served; return it when it was switched.
+
+        Cheap when nothing changed (one indexed query). Otherwise the new revision is validated
+        and its matcher index built in a worker thread, then swapped in by one assignment
+        (`Assistant.switch`), so answers are never held up by the build.
+        """
+        if self._follow_lock is None:
+            self._follow_lock = asyncio.Lock()
+        async with self._follow_lock:
+            current_id = self.revisions.current_id()
+            if current_id is None or (self.served is not None and self.served.id == current_id) \
+                    or current_id == self._broken:
+                return None
+            rev = self.revisions.current()
+            try:
+                kb = await asyncio.to_thread(load_data, rev.content, f"revision {rev.id}")
+            except KnowledgeBaseInvalid as exc:
+                self._broken = rev.id
+                log.error("revision %d is invalid; still serving revision %s:\n%s", rev.id,
+                          self.served.id if self.served else "-", exc)
+                return None
+            await asyncio.to_thread(assistant.switch, kb)
+            self.served = rev
+            return rev

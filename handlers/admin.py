@@ -1,5 +1,12 @@
-"""Admin tools: YAML upload with Apply/Cancel, export, history, rollback, unanswered questions
-(teach in two taps), stats and reload. Admins are the user ids of DIASPORA_BOT_ADMINS.
+"""Admin tools: YAML or spreadsheet upload with Apply/Cancel, export, history, rollback, unanswered
+questions (teach to one of three candidate entries, with Undo), stats and reload. Admins are the
+user ids of DIASPORA_BOT_ADMINS.
+
+Every change is prepared against the current revision and shown (what changes, word by word)
+before it is stored; it is refused if another admin or the CLI made a revision in between
+(`bot.live`). A change removing more than DIASPORA_BOT_MAX_REMOVALS entries needs a second tap;
+one that would remove every entry is refused. The bot follows revisions made by other processes
+(`follow_revisions`, every second).
 
 A non-admin who uses any of this gets the same reply as for an unknown command or a non-text
 message, and nothing happens: admin features stay invisible to users.
@@ -10,33 +17,44 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.diff import diff_kb, format_diff
+from bot.diff import format_diff, summary
+from bot.live import Change, NoChange, RemovesEverything, RevisionConflict, TooManyRemovals
 from bot.services import Services
 from bot.texts import t
 from bot.yamlio import dump_yaml
 from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_data, load_path, load_text
-from knowledge.schema import KnowledgeBase
+from knowledge.schema import LANGS, KnowledgeBase
 from storage.revisions import RevisionNotFound
 
 from .common import send_text, services, user_language
 
+log = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 512 * 1024
 MAX_PENDING = 50
 MAX_ERRORS_SHOWN = 40
+LONG_DIFF = 3000  # characters: a longer description of a change goes in an attached file
+TEACH_CANDIDATES = 3
+UNDO_SECONDS = 300
+FOLLOW_SECONDS = 1.0
 
 
 @dataclass
 class Pending:
-    """Work an admin started that waits for a button: an upload to apply, questions to teach."""
+    """Work an admin started that waits for a button: a change to apply, questions to teach, undos."""
 
-    uploads: dict[str, tuple[int, KnowledgeBase, str]] = field(default_factory=dict)
-    teach: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    uploads: dict[str, tuple[int, Change, str]] = field(default_factory=dict)
+    teach: dict[str, tuple[str, str, str, int, int]] = field(default_factory=dict)
+    undo: dict[str, tuple[str, str, str, int, float]] = field(default_factory=dict)
 
     def remember(self, table: dict, value) -> str:
         token = secrets.token_hex(4)
@@ -77,18 +95,6 @@ def admin_only(command):
     return guarded
 
 
-def switch(svc: Services, kb: KnowledgeBase, author: int, note: str, action: str, from_disk: bool = False):
-    """Store a new revision, serve it, audit it; return the revision."""
-    return serve(svc, kb, svc.live.commit(kb, author=str(author), note=note, from_disk=from_disk), author, action)
-
-
-def serve(svc: Services, kb: KnowledgeBase, rev, author: int, action: str):
-    """Serve a revision just stored and audit it; return the revision."""
-    svc.assistant.switch(kb)
-    svc.audit.record(str(author), action, f"revision {rev.id}: {rev.note}")
-    return rev
-
-
 def problems_text(exc: KnowledgeBaseInvalid) -> str:
     shown = [str(p) for p in exc.problems[:MAX_ERRORS_SHOWN]]
     more = len(exc.problems) - len(shown)
@@ -96,17 +102,109 @@ def problems_text(exc: KnowledgeBaseInvalid) -> str:
                      + ([f"... and {more} more"] if more > 0 else []))
 
 
-# --- upload ---------------------------------------------------------------------------------
+def conflict_text(exc: RevisionConflict, again: str) -> str:
+    cur = exc.current
+    return (f"Not applied: the knowledge base changed since this was prepared (revision {exc.base}; now "
+            f"revision {cur.id}, by {cur.author}: {cur.note}). Nothing was overwritten. {again}")
+
+
+# --- following the database -------------------------------------------------------------------
+
+async def follow_revisions(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Serve a revision another process (the CLI, another bot) made: polled every second."""
+    svc = services(context)
+    try:
+        rev = await svc.live.follow(svc.assistant)
+    except Exception:  # a failed poll must not stop the job; the next one tries again
+        log.exception("could not check for a new knowledge-base revision")
+        return
+    if rev is not None:
+        log.info("now serving revision %d (%s)", rev.id, rev.author)
+
+
+async def apply_change(svc: Services, change: Change, who: int, action: str, confirmed: bool = False,
+                       detail: str = ""):
+    """Store a prepared change, serve it at once, audit it; return the revision.
+
+    Raises RevisionConflict and TooManyRemovals (unless `confirmed`).
+    """
+    rev = svc.live.apply(change, author=str(who), max_removals=None if confirmed else svc.config.max_removals)
+    svc.audit.record(str(who), action, f"revision {rev.id}: {rev.note} ({summary(change.diff)}){detail}")
+    await svc.live.follow(svc.assistant)
+    return rev
+
+
+async def send_change(context: ContextTypes.DEFAULT_TYPE, chat_id: int, head: str, change: Change,
+                      markup: InlineKeyboardMarkup | None = None, tail: str = "") -> None:
+    """Describe a change: short on the phone; when long, the full description as an attached file."""
+    short = format_diff(change.diff)
+    text = "\n".join(p for p in (head, short, tail) if p)
+    if len(text) > LONG_DIFF:
+        full = format_diff(change.diff, full=True)
+        name = f"changes-on-r{change.base.id}.txt"
+        await context.bot.send_document(chat_id, InputFile(io.BytesIO(full.encode("utf-8")), filename=name),
+                                        caption=f"All changes ({summary(change.diff)})")
+        cut = short[:max(0, LONG_DIFF - len(head) - len(tail) - 80)].rsplit("\n", 1)[0]
+        text = "\n".join(p for p in (head, cut, f"… the full list is in {name} above.", tail) if p)
+    await send_text(context, chat_id, text, markup)
+
+
+def removal_warning(svc: Services, change: Change) -> str:
+    limit = svc.config.max_removals
+    if change.removals <= limit:
+        return ""
+    return f"⚠️ This removes {change.removals} entries (more than {limit}): Apply will ask you to confirm."
+
+
+def apply_buttons(token: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("✅ Apply", callback_data=f"adm:apply:{token}"),
+                                  InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
+
+
+async def offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: int, change: Change, name: str,
+                head: str) -> None:
+    """Keep a prepared change and show it with Apply / Cancel."""
+    svc = services(context)
+    token = pending(context).remember(pending(context).uploads, (who, change, name))
+    await send_change(context, chat_id, head, change, apply_buttons(token), removal_warning(svc, change))
+
+
+async def apply_or_offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: int, change: Change, name: str,
+                         offer_head: str, done, again: str) -> None:
+    """Apply a change an admin asked for by command (`done(revision id)` says so); one that
+    removes many entries is offered with Apply / Cancel instead."""
+    svc = services(context)
+    if change.removals > svc.config.max_removals:
+        await offer(context, chat_id, who, change, name, offer_head)
+        return
+    try:
+        rev = await apply_change(svc, change, who, name)
+    except RevisionConflict as exc:
+        await send_text(context, chat_id, conflict_text(exc, again))
+        return
+    await send_change(context, chat_id, done(rev.id), change)
+
+
+# --- upload -----------------------------------------------------------------------------------
+
+def read_upload(data: bytes, name: str) -> KnowledgeBase:
+    """A knowledge base from an uploaded YAML or .xlsx file (raises KnowledgeBaseInvalid)."""
+    if name.lower().endswith(".xlsx"):
+        from knowledge.xlsx import load_xlsx
+        return load_xlsx(data, name)
+    return load_text(data, name)
+
 
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Validate an uploaded YAML file and offer Apply / Cancel with a summary of the change."""
+    """Validate an uploaded YAML or spreadsheet file and offer Apply / Cancel with what would change."""
     who = admin_id(update, context)
     chat_id = update.effective_chat.id
     if who is None:
         await send_text(context, chat_id, t("text_only", user_language(context, update)))
         return
     doc = update.effective_message.document
-    name = doc.file_name or "upload.yaml"
+    name = doc.file_name or ("upload.xlsx" if doc.mime_type == "application/vnd.openxmlformats-"
+                             "officedocument.spreadsheetml.sheet" else "upload.yaml")
     if doc.file_size and doc.file_size > MAX_UPLOAD_BYTES:
         await send_text(context, chat_id, f"{name}: too large ({doc.file_size // 1024} KiB; the limit is "
                                           f"{MAX_UPLOAD_BYTES // 1024} KiB). Nothing was changed.")
@@ -116,21 +214,26 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(data) > min(MAX_UPLOAD_BYTES, MAX_FILE_BYTES):
         await send_text(context, chat_id, f"{name}: too large. Nothing was changed.")
         return
+    svc = services(context)
     try:
-        kb = await asyncio.to_thread(load_text, data, name)  # a large file must not stall other users
+        kb = await asyncio.to_thread(read_upload, data, name)  # a large file must not stall other users
+        base = svc.live.revisions.current()
+        change = await asyncio.to_thread(svc.live.prepare, kb, f"upload {name}", base)
     except KnowledgeBaseInvalid as exc:
-        services(context).audit.record(str(who), "upload refused", f"{name}: {len(exc.problems)} problem(s)")
+        svc.audit.record(str(who), "upload refused", f"{name}: {len(exc.problems)} problem(s)")
         await send_text(context, chat_id, problems_text(exc))
         return
-    svc = services(context)
-    diff = diff_kb(svc.assistant.kb, kb)
-    if diff.empty:
-        await send_text(context, chat_id, f"{name}: {format_diff(diff)}")
+    except NoChange:
+        await send_text(context, chat_id, f"{name}: no change: the content is identical to the current "
+                                          f"revision {base.id}. Nothing to apply.")
         return
-    token = pending(context).remember(pending(context).uploads, (who, kb, name))
-    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Apply", callback_data=f"adm:apply:{token}"),
-                                     InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
-    await send_text(context, chat_id, f"{name}: {len(kb)} entries, valid.\n{format_diff(diff)}", buttons)
+    except RemovesEverything as exc:
+        svc.audit.record(str(who), "upload refused", f"{name}: removes every entry")
+        await send_text(context, chat_id, f"{name}: refused: {exc}. Nothing was changed. (Is it the right "
+                                          "file? An export that failed can leave an empty one.)")
+        return
+    await offer(context, chat_id, who, change, name, f"{name}: {len(kb)} entries, valid. "
+                                                     f"Changes to revision {base.id}:")
 
 
 async def take_pending(update: Update, context: ContextTypes.DEFAULT_TYPE, table: dict,
@@ -151,46 +254,75 @@ async def take_pending(update: Update, context: ContextTypes.DEFAULT_TYPE, table
 
 
 async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Apply or cancel a pending upload."""
+    """Apply (with a second confirmation for many removals) or cancel a pending change."""
     taken = await take_pending(update, context, pending(context).uploads,
-                               "This upload is no longer pending (applied, cancelled or expired).")
+                               "This change is no longer pending (applied, cancelled or expired).")
     if taken is None:
         return
-    who, action, (_, kb, name) = taken
+    who, action, (owner, change, name) = taken
     query = update.callback_query
-    if action == "apply":
-        rev = switch(services(context), kb, who, f"upload {name}", "upload applied")
-        await query.edit_message_text(f"Applied: revision {rev.id} is now live ({len(kb)} entries).")
-    else:
-        services(context).audit.record(str(who), "upload cancelled", name)
-        await query.edit_message_text("Cancelled: nothing was changed.")
+    svc = services(context)
+    if action == "cancel":
+        svc.audit.record(str(who), "change cancelled", name)
+        await query.edit_message_text(f"Cancelled ({name}): nothing was changed.")
+        return
+    try:
+        rev = await apply_change(svc, change, who, name if name in ("rollback", "reload") else "upload applied",
+                                 confirmed=action == "force")
+    except TooManyRemovals as exc:
+        token = pending(context).remember(pending(context).uploads, (owner, change, name))
+        ids = ", ".join(i for i, _ in change.diff.removed[:40])
+        more = f" and {exc.count - 40} more" if exc.count > 40 else ""
+        buttons = InlineKeyboardMarkup([[
+            InlineKeyboardButton(f"🗑 Yes, remove {exc.count} entries", callback_data=f"adm:force:{token}"),
+            InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
+        await query.edit_message_text(f"{name}: this removes {exc.count} entries: {ids}{more}.\n"
+                                      f"Are you sure? Nothing is lost: /rollback {change.base.id} brings them back.",
+                                      reply_markup=buttons)
+        return
+    except RevisionConflict as exc:
+        svc.audit.record(str(who), "change refused", f"{name}: prepared on revision {exc.base}, "
+                                                     f"now {exc.current.id}")
+        await query.edit_message_text(conflict_text(exc, "Upload the file again (or repeat the command) "
+                                                         "to see what it would change now."))
+        return
+    await query.edit_message_text(f"Applied: revision {rev.id} is now live ({len(change.kb)} entries; "
+                                  f"{summary(change.diff)}).")
 
 
 # --- commands -------------------------------------------------------------------------------
 
 @admin_only
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
-    """Send the current knowledge base as a YAML document."""
+    """Send the current knowledge base as a YAML file, or a spreadsheet with /export xlsx."""
     svc = services(context)
     rev = svc.live.revisions.current()
-    text = dump_yaml(svc.assistant.kb.to_data())
-    svc.audit.record(str(who), "export", f"revision {rev.id if rev else '-'}")
-    await context.bot.send_document(update.effective_chat.id,
-                                    InputFile(io.BytesIO(text.encode("utf-8")), filename=f"knowledge-r{rev.id if rev else 0}.yaml"),
-                                    caption=f"Revision {rev.id if rev else '-'}, {len(svc.assistant.kb)} entries")
+    kb = await asyncio.to_thread(load_data, rev.content, f"revision {rev.id}")
+    if (context.args or [""])[0].lower() in ("xlsx", "excel", "spreadsheet"):
+        from knowledge.xlsx import to_xlsx
+        blob, name = await asyncio.to_thread(to_xlsx, kb), f"knowledge-r{rev.id}.xlsx"
+    else:
+        blob, name = dump_yaml(kb.to_data()).encode("utf-8"), f"knowledge-r{rev.id}.yaml"
+    svc.audit.record(str(who), "export", f"revision {rev.id} as {name}")
+    await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(blob), filename=name),
+                                    caption=f"Revision {rev.id}, {len(kb)} entries. Edit it and send it back "
+                                            "to change the knowledge base.")
 
 
 @admin_only
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """List recent revisions."""
-    rows = services(context).live.revisions.history(15)
-    lines = [f"#{r['id']} {r['created_at'][:16]} by {r['author']}: {r['note']}" for r in rows]
+    svc = services(context)
+    rows = svc.live.revisions.history(15)
+    served = svc.live.served.id if svc.live.served else None
+    lines = [f"#{r['id']} {r['created_at'][:16]} by {r['author']}: {r['note']}"
+             + (" (live)" if r["id"] == served else "") for r in rows]
     await send_text(context, update.effective_chat.id, "\n".join(["Revisions (newest first):", *lines]))
 
 
 @admin_only
 async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
-    """Make revision N's content the new current revision: /rollback N."""
+    """Make revision N's content the new current revision: /rollback N; says which revisions it undoes."""
     chat_id = update.effective_chat.id
     if len(context.args or []) != 1 or not context.args[0].isdigit():
         await send_text(context, chat_id, "Usage: /rollback N (see /history for the numbers)")
@@ -198,57 +330,138 @@ async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int)
     svc = services(context)
     old_id = int(context.args[0])
     try:
-        kb, rev = svc.live.rollback(old_id, author=str(who))
+        change, undone = svc.live.prepare_rollback(old_id)
     except RevisionNotFound:
         await send_text(context, chat_id, f"There is no revision {old_id} (see /history).")
         return
-    serve(svc, kb, rev, who, "rollback")
-    await send_text(context, chat_id, f"Revision {rev.id} is now live, with the content of revision {old_id}.")
+    except NoChange as exc:
+        await send_text(context, chat_id, f"Nothing to do: {exc}. No revision was made.")
+        return
+    except RemovesEverything as exc:
+        await send_text(context, chat_id, f"Refused: {exc}. Nothing was changed.")
+        return
+    names = "; ".join(f"#{r['id']} by {r['author']}: {r['note']}" for r in undone[:20])
+    undoes = f"This undoes {len(undone)} revision(s): {names}" + (" …" if len(undone) > 20 else "")
+    await apply_or_offer(context, chat_id, who, change, "rollback", f"Rollback to revision {old_id}. {undoes}",
+                         lambda rev: f"Revision {rev} is now live, with the content of revision {old_id}. {undoes}",
+                         "Try /rollback again.")
 
 
 @admin_only
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
-    """The questions not answered confidently, most frequent first, each with Teach / Dismiss."""
+    """The questions not answered confidently, most frequent first, each with up to three entries to
+    teach it to, and "none of these"."""
     svc = services(context)
     rows = svc.query_log.unanswered(10)
     chat_id = update.effective_chat.id
     if not rows:
         await send_text(context, chat_id, "No unanswered questions. 🎉")
         return
+    base = svc.live.served.id if svc.live.served else 0
+    matcher = svc.assistant.matcher  # the index of the served revision, `base`
+    store = pending(context)
     for row in rows:
-        match = svc.assistant.matcher.match(row["question"])
-        suggestion = match.best.entry if match.best else None
-        store = pending(context)
-        dismiss = store.remember(store.teach, (row["question"], "", row["language"]))
+        candidates = matcher.match(row["question"]).matches[:TEACH_CANDIDATES]
+        lines = [f"{row['count']}× [{row['language']}] {row['question']}"]
         buttons = []
-        if suggestion is not None:
-            token = store.remember(store.teach, (row["question"], suggestion.id, row["language"]))
-            buttons.append(InlineKeyboardButton(f"➕ {suggestion.title['en'][:40]}", callback_data=f"adm:teach:{token}"))
-        buttons.append(InlineKeyboardButton("🗑 Dismiss", callback_data=f"adm:dismiss:{dismiss}"))
-        await send_text(context, chat_id, f"{row['count']}× [{row['language']}] {row['question']}",
-                        InlineKeyboardMarkup([buttons]))
+        for rank, match in enumerate(candidates, 1):
+            token = store.remember(store.teach, (row["question"], match.entry.id, row["language"], base, rank))
+            lines.append(f"{rank}. {match.entry.id}: {match.entry.title['en']}")
+            buttons.append([InlineKeyboardButton(f"➕ {rank}. {match.entry.title['en'][:40]}",
+                                                 callback_data=f"adm:teach:{token}")])
+        if candidates:
+            lines.append("Teach it to one of these entries, or:")
+        none = store.remember(store.teach, (row["question"], "", row["language"], base, 0))
+        buttons.append([InlineKeyboardButton("🚫 None of these (dismiss)", callback_data=f"adm:dismiss:{none}")])
+        await send_text(context, chat_id, "\n".join(lines), InlineKeyboardMarkup(buttons))
 
 
 async def teach_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Attach an unanswered question to an entry as an alternate question, or dismiss it."""
+    """Attach an unanswered question to the chosen entry as an alternate question, or dismiss it."""
     taken = await take_pending(update, context, pending(context).teach, "This question is no longer pending.")
     if taken is None:
         return
-    who, action, (question, entry_id, lang) = taken
+    who, action, (question, entry_id, lang, base_id, rank) = taken
     query = update.callback_query
     svc = services(context)
     if action == "dismiss":
         svc.query_log.dismiss(question)
-        svc.audit.record(str(who), "dismiss question", question[:200])
-        await query.edit_message_text(f"Dismissed: {question}")
+        svc.audit.record(str(who), "teach: none of these", question[:200])
+        await query.edit_message_text(f"Dismissed (none of these entries): {question}")
         return
-    kb = add_question(svc.assistant.kb, entry_id, lang, question)
-    if kb is None:
-        await query.edit_message_text("That entry no longer exists.")
+    try:
+        base = svc.live.revisions.get(base_id)
+        kb = await asyncio.to_thread(load_data, base.content, f"revision {base_id}")
+        taught = add_question(kb, entry_id, lang, question)
+        if taught is None:
+            await query.edit_message_text("That entry no longer exists.")
+            return
+        change = await asyncio.to_thread(svc.live.prepare, taught, f"taught {question[:80]!r} -> {entry_id}", base)
+        rev = await apply_change(svc, change, who, "teach", detail=f"; candidate {rank} of the list")
+    except (RevisionConflict, RevisionNotFound) as exc:
+        detail = conflict_text(exc, "Run /unanswered again.") if isinstance(exc, RevisionConflict) else str(exc)
+        await query.edit_message_text(f"Not taught: “{question}”. {detail}")
         return
-    rev = switch(svc, kb, who, f"taught {question[:80]!r} -> {entry_id}", "teach")
+    except NoChange:
+        await query.edit_message_text(f"“{question}” is already a question of {entry_id}: nothing to teach.")
+        return
     svc.query_log.dismiss(question)
-    await query.edit_message_text(f"Taught: “{question}” now leads to {entry_id} (revision {rev.id}).")
+    token = pending(context).remember(pending(context).undo,
+                                      (question, entry_id, lang, rev.id, time.monotonic() + UNDO_SECONDS))
+    await query.edit_message_text(
+        f"Taught: “{question}” now leads to {entry_id} (revision {rev.id}). "
+        f"Undo is possible for {UNDO_SECONDS // 60} minutes.",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("↩ Undo", callback_data=f"adm:undo:{token}")]]))
+    if context.job_queue is not None:
+        context.job_queue.run_once(expire_undo, UNDO_SECONDS, data=(query.message.chat_id,
+                                                                    query.message.message_id, token))
+
+
+async def expire_undo(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remove an Undo button whose time is up."""
+    chat_id, message_id, token = context.job.data
+    if pending(context).undo.pop(token, None) is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:  # the message was deleted or already edited
+        log.info("could not remove an Undo button: %s", exc)
+
+
+async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Undo a teach: remove the taught question from its entry (a new revision)."""
+    taken = await take_pending(update, context, pending(context).undo,
+                               "Too late to undo here (or already undone): use /history and /rollback.")
+    if taken is None:
+        return
+    who, _, (question, entry_id, lang, rev_id, deadline) = taken
+    query = update.callback_query
+    if time.monotonic() > deadline:
+        await query.edit_message_text("Too late to undo here: use /history and /rollback.")
+        return
+    svc = services(context)
+    current = svc.live.revisions.current()
+    try:
+        kb = await asyncio.to_thread(load_data, current.content, f"revision {current.id}")
+        untaught = remove_question(kb, entry_id, lang, question)
+        if untaught is None:
+            raise NoChange
+        change = await asyncio.to_thread(
+            svc.live.prepare, untaught, f"undo teach of {question[:80]!r} -> {entry_id} (revision {rev_id})", current)
+        rev = await apply_change(svc, change, who, "teach undone")
+    except NoChange:
+        await query.edit_message_text(f"Nothing to undo: “{question}” is no longer a question of {entry_id}.")
+        return
+    except RevisionConflict as exc:
+        await query.edit_message_text(conflict_text(exc, "Use /history and /rollback."))
+        return
+    svc.query_log.undismiss(question)
+    await query.edit_message_text(f"Undone: “{question}” no longer leads to {entry_id} (revision {rev.id}); "
+                                  "it is back in /unanswered.")
+
+
+def _teach_lang(lang: str) -> str:
+    return lang if lang in LANGS else "en"
 
 
 def add_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> KnowledgeBase | None:
@@ -256,10 +469,21 @@ def add_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> 
     data = kb.to_data()
     for entry in data["entries"]:
         if entry["id"] == entry_id:
-            qs = entry.setdefault("questions", {}).setdefault(lang if lang in ("en", "km", "fr") else "en", [])
+            qs = entry.setdefault("questions", {}).setdefault(_teach_lang(lang), [])
             if question not in qs:
                 qs.append(question)
             return load_data(data, "teach")
+    return None
+
+
+def remove_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> KnowledgeBase | None:
+    """A copy of `kb` without `question` among `entry_id`'s questions in `lang`; None if it is not there."""
+    data = kb.to_data()
+    for entry in data["entries"]:
+        qs = entry.get("questions", {}).get(_teach_lang(lang), [])
+        if entry["id"] == entry_id and question in qs:
+            qs.remove(question)
+            return load_data(data, "undo")
     return None
 
 
@@ -279,17 +503,27 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) ->
 
 @admin_only
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
-    """Read the YAML folder from disk again as a new revision."""
+    """Read the YAML folder from disk again; a new revision when it differs from the current one."""
     svc = services(context)
+    chat_id = update.effective_chat.id
+    path = svc.live.kb_path
     try:
-        kb = load_path(svc.live.kb_path)
+        kb = await asyncio.to_thread(load_path, path)
+        change = await asyncio.to_thread(svc.live.prepare, kb, f"reloaded from {path}", svc.live.revisions.current(),
+                                         True)
     except KnowledgeBaseInvalid as exc:
         svc.audit.record(str(who), "reload refused", f"{len(exc.problems)} problem(s)")
-        await send_text(context, update.effective_chat.id, problems_text(exc))
+        await send_text(context, chat_id, problems_text(exc))
         return
-    diff = diff_kb(svc.assistant.kb, kb)
-    rev = switch(svc, kb, who, f"reloaded from {svc.live.kb_path}", "reload", from_disk=True)
-    await send_text(context, update.effective_chat.id, f"Revision {rev.id} is now live.\n{format_diff(diff)}")
+    except NoChange as exc:
+        await send_text(context, chat_id, f"No change: the files in {path} match the current revision ({exc}). "
+                                          "No revision was made.")
+        return
+    except RemovesEverything as exc:
+        await send_text(context, chat_id, f"Refused: {exc}. Nothing was changed.")
+        return
+    await apply_or_offer(context, chat_id, who, change, "reload", f"Reload from {path}:",
+                         lambda rev: f"Revision {rev} is now live (reloaded from {path}).", "Try /reload again.")
 
 
 ADMIN_COMMANDS = {"export": export, "history": history, "rollback": rollback, "unanswered": unanswered,
@@ -304,8 +538,12 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 def register(app: Application) -> None:
     for name, callback in ADMIN_COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(upload_button, pattern=r"^adm:(apply|cancel):"))
+    app.add_handler(CallbackQueryHandler(upload_button, pattern=r"^adm:(apply|force|cancel):"))
     app.add_handler(CallbackQueryHandler(teach_button, pattern=r"^adm:(teach|dismiss):"))
+    app.add_handler(CallbackQueryHandler(undo_button, pattern=r"^adm:undo:"))
+    if app.job_queue is not None:  # picks up revisions made by `kb import`, `kb rollback`, another bot
+        app.job_queue.run_repeating(follow_revisions, interval=FOLLOW_SECONDS, first=FOLLOW_SECONDS,
+                                    name="kb-follow")
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, upload))
 
 

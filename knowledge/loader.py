@@ -315,6 +315,9 @@ def build(documents: list[tuple[str, object]]) -> KnowledgeBase:
     for name, line, entry_id, ref in related_refs:
         if ref not in seen:
             check.err(name, line, f"entry {entry_id!r}: related id {ref!r} does not exist")
+    if not entries and not check.problems:  # e.g. an empty file from a failed export: never a KB
+        check.err(documents[0][0] if documents else "knowledge base", 0,
+                  "no entries: a knowledge base needs at least one entry")
     if check.problems:
         raise KnowledgeBaseInvalid(check.problems)
     return KnowledgeBase(tuple(entries), {k: tuple(v) for k, v in synonyms.items()})
@@ -345,10 +348,15 @@ def load_path(path: str | Path) -> KnowledgeBase:
             problems.extend(exc.problems)
         except OSError as exc:
             problems.append(Problem(str(file), 0, f"cannot read: {exc.strerror}"))
+    return build_reporting(documents, problems)
+
+
+def build_reporting(documents: list[tuple[str, object]], problems: list[Problem]) -> KnowledgeBase:
+    """`build`, raising the `problems` found while reading the documents together with its own."""
     try:
         kb = build(documents)
     except KnowledgeBaseInvalid as exc:
-        problems.extend(exc.problems)
+        problems = problems + exc.problems
     if problems:
         raise KnowledgeBaseInvalid(problems)
     return kb

@@ -98,6 +98,10 @@ class QueryLog:
         """Hide a question (and its variants) from the unanswered list."""
         self.db["dismissed_questions"].insert({"question": _group_key(question), "time": now()}, replace=True)
 
+    def undismiss(self, question: str) -> None:
+        """Show a dismissed question (and its variants) in the unanswered list again."""
+        self.db.execute("delete from dismissed_questions where question = ?", [_group_key(question)])
+
     def purge_older_than(self, days: int) -> int:
         """Delete entries older than `days` days; return how many."""
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).replace(microsecond=0).isoformat()

@@ -14,6 +14,17 @@ class RevisionNotFound(Exception):
     """There is no revision with that number."""
 
 
+class RevisionConflict(Exception):
+    """The knowledge base changed since this change was prepared: it was not applied."""
+
+    def __init__(self, base: int | None, current: "Revision"):
+        self.base = base
+        self.current = current
+        super().__init__(f"the knowledge base changed since this change was prepared "
+                         f"(prepared against revision {base}, now revision {current.id} "
+                         f"by {current.author}: {current.note})")
+
+
 @dataclass(frozen=True)
 class Revision:
     """One stored snapshot of the knowledge base."""
@@ -35,15 +46,31 @@ class RevisionStore:
         self.table = db["kb_revisions"]
 
     def add(self, content: dict, content_hash: str, author: str, note: str = "",
-            source_digest: str | None = None) -> Revision:
-        """Store a new revision in one transaction and return it."""
+            source_digest: str | None = None, base: int | None | object = ...) -> Revision:
+        """Store a new revision in one transaction and return it.
+
+        With `base` (a revision id, or None for "no revision yet"), the revision is stored only
+        if `base` is still the current one, checked and written under one write lock, so two
+        processes cannot both build on the same revision; otherwise RevisionConflict.
+        """
         row = {"created_at": now(), "author": author, "note": note, "content_hash": content_hash,
                "content": json.dumps(content, ensure_ascii=False),
                "source_digest": source_digest}
-        with self.db.conn:
+        conn = self.db.conn
+        with conn:
+            if not conn.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")  # the check and the insert see the same history
+            if base is not ...:
+                current = self.current_id()
+                if current != base:
+                    raise RevisionConflict(base, self.get(current))
             self.table.insert(row, alter=True)
             rev_id = self.table.last_pk
         return self.get(rev_id)
+
+    def current_id(self) -> int | None:
+        """The number of the newest revision (a cheap query: the bot polls it)."""
+        return self.db.execute("select max(id) from kb_revisions").fetchone()[0]
 
     def _from_row(self, row: dict) -> Revision:
         return Revision(row["id"], row["created_at"], row["author"], row["note"] or "",
@@ -65,6 +92,12 @@ class RevisionStore:
         """The newest revision that was imported from the knowledge folder on disk."""
         rows = list(self.table.rows_where("source_digest is not null", order_by="id desc", limit=1))
         return self._from_row(rows[0]) if rows else None
+
+    def between(self, after: int, upto: int) -> list[dict]:
+        """Revisions after `after` up to `upto`, newest first, without their content."""
+        return list(self.db.query(
+            "select id, created_at, author, note, content_hash from kb_revisions where id > ? and id <= ? "
+            "order by id desc", [after, upto]))
 
     def history(self, limit: int = 20) -> list[dict]:
         """Recent revisions, newest first, without their content."""

@@ -59,7 +59,7 @@ def test_export_import_round_trip(env, capsys):
     exported = env / "kb.yaml"
     exported.write_text(out)
     code, out, _ = run(capsys, "kb", "import", str(exported), "--note", "round trip")
-    assert code == 0 and "No change" in out
+    assert code == 0 and "no change" in out and "no revision was made" in out
     code, again, _ = run(capsys, "kb", "export")
     assert again == exported.read_text()
     code, as_json, _ = run(capsys, "kb", "export", "--format", "json")
@@ -74,12 +74,13 @@ def test_import_history_rollback(env, capsys):
         entry["related"] = [r for r in entry.get("related", []) if r != "acra"]
     smaller = env / "smaller.json"
     smaller.write_text(json.dumps(data))
-    code, out, _ = run(capsys, "kb", "import", str(smaller))
+    code, out, _ = run(capsys, "kb", "import", str(smaller), "--yes")
     assert code == 0 and "1 removed" in out and "acra" in out
     code, out, _ = run(capsys, "kb", "history")
     assert out.splitlines()[0].split()[0] == "2"
-    code, out, _ = run(capsys, "kb", "rollback", "1")
+    code, out, _ = run(capsys, "kb", "rollback", "1", "--yes")
     assert code == 0 and "revision 3 is now current" in out
+    assert "undoes 1 revision(s)" in out and f"#2 " in out and f"imported {smaller}" in out
     assert '"acra"' in run(capsys, "kb", "export", "--format", "json")[1]
     code, _, err = run(capsys, "kb", "rollback", "99")
     assert code == 1 and "no revision 99" in err
@@ -113,3 +114,189 @@ def test_readme_documents_every_command():
     for sub in ("chat", "ask", "run", "eval", "kb validate", "kb import", "kb export", "kb history",
                 "kb rollback", "kb stats", "kb unanswered"):
         assert f"diaspora-bot {sub}" in readme or f"`kb {sub.split()[-1]}" in readme, sub
+
+
+# --- guarded, visible changes (issue 13) ------------------------------------------------------
+
+def export_data(capsys) -> dict:
+    return json.loads(run(capsys, "kb", "export", "--format", "json")[1])
+
+
+def write_json(path, data) -> str:
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    return str(path)
+
+
+def without(data: dict, ids: set[str]) -> dict:
+    data = json.loads(json.dumps(data))
+    data["entries"] = [e for e in data["entries"] if e["id"] not in ids]
+    for entry in data["entries"]:
+        entry["related"] = [r for r in entry.get("related", []) if r not in ids]
+    return data
+
+
+def revision_count(capsys) -> int:
+    return len(run(capsys, "kb", "history", "--limit", "1000")[1].splitlines())
+
+
+@pytest.mark.parametrize("content", [b"", b"entries: []\n", b"# kb export > f.yaml failed\n"])
+def test_empty_file_is_refused_by_import_and_validate(env, capsys, content):
+    before = export_data(capsys)
+    empty = env / "empty.yaml"
+    empty.write_bytes(content)
+    code, _, err = run(capsys, "kb", "validate", str(empty))
+    assert code == 1 and "no entries" in err
+    code, _, err = run(capsys, "kb", "import", str(empty), "--yes", "--allow-removals")
+    assert code == 1 and "no entries" in err
+    assert export_data(capsys) == before and revision_count(capsys) == 1
+
+
+def test_import_replacing_every_entry_is_refused(env, capsys):
+    data = export_data(capsys)
+    other = {"entries": [{"id": "only-one", "kind": "fact", "title": {"en": "Only"}, "answer": {"en": "One"},
+                          "sources": [{"title": "T", "url": "https://example.org/"}]}]}
+    code, _, err = run(capsys, "kb", "import", write_json(env / "other.json", other), "--yes", "--allow-removals")
+    assert code == 1 and "remove all" in err and "Nothing was changed" in err
+    assert export_data(capsys) == data
+
+
+def test_mass_removal_needs_allow_removals(env, capsys):
+    data = export_data(capsys)
+    six = {e["id"] for e in data["entries"][:6]}
+    path = write_json(env / "fewer.json", without(data, six))
+    code, out, err = run(capsys, "kb", "import", path, "--yes")
+    assert code == 1 and "removes 6 entries (more than 5)" in err and "--allow-removals" in err
+    assert all(i in out for i in six)  # the list was shown
+    assert export_data(capsys) == data and revision_count(capsys) == 1
+    code, out, _ = run(capsys, "kb", "import", path, "--dry-run")
+    assert code == 0 and "dry run: nothing was changed" in out and revision_count(capsys) == 1
+    code, out, _ = run(capsys, "kb", "import", path, "--yes", "--allow-removals")
+    assert code == 0 and "revision 2 is now current" in out
+    assert {e["id"] for e in export_data(capsys)["entries"]}.isdisjoint(six)
+
+
+def test_five_removals_need_no_flag_and_the_limit_is_configurable(env, capsys, monkeypatch):
+    data = export_data(capsys)
+    path = write_json(env / "fewer.json", without(data, {e["id"] for e in data["entries"][:2]}))
+    monkeypatch.setenv("DIASPORA_BOT_MAX_REMOVALS", "1")
+    code, _, err = run(capsys, "kb", "import", path, "--yes")
+    assert code == 1 and "more than 1" in err
+    monkeypatch.delenv("DIASPORA_BOT_MAX_REMOVALS")
+    assert run(capsys, "kb", "import", path, "--yes")[0] == 0
+
+
+def test_import_shows_before_and_after_words_and_asks(env, capsys, monkeypatch):
+    import io
+    data = export_data(capsys)
+    entry = next(e for e in data["entries"] if e["id"] == "subdecree-68-2009")
+    old = entry["answer"]["en"]
+    entry["answer"]["en"] = old.replace("US$20", "US$25", 1)
+    path = write_json(env / "edit.json", data)
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal, no --yes: refuse, never hang
+    code, out, err = run(capsys, "kb", "import", path)
+    assert code == 1 and "not a terminal" in err and "--yes" in err and revision_count(capsys) == 1
+    assert "answer.en" in out and "[-US$20" in out and "{+US$25" in out
+    assert f"before: {old}" in out and f"after:  {entry['answer']['en']}" in out
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    code, out, _ = run(capsys, "kb", "import", path)
+    assert code == 1 and "not applied" in out and revision_count(capsys) == 1
+    monkeypatch.setattr("sys.stdin", Terminal("y\n"))
+    code, out, _ = run(capsys, "kb", "import", path)
+    assert code == 0 and "revision 2 is now current" in out
+    assert "US$25" in json.dumps(export_data(capsys))
+
+
+def test_no_op_import_and_rollback_make_no_revision(env, capsys):
+    code, out, _ = run(capsys, "kb", "rollback", "1", "--yes")
+    assert code == 0 and "same content" in out and "no revision was made" in out
+    assert revision_count(capsys) == 1
+
+
+def test_xlsx_round_trip_equals_the_yaml_one_with_khmer(env, capsys):
+    from openpyxl import load_workbook
+    xlsx = env / "kb.xlsx"
+    assert run(capsys, "kb", "export", "--format", "xlsx", "--output", str(xlsx))[0] == 0
+    code, out, _ = run(capsys, "kb", "import", str(xlsx), "--yes")
+    assert code == 0 and "no change" in out
+    # The same edit in the spreadsheet and in the YAML gives the same knowledge base.
+    new_km = "ថ្លៃលិខិតឆ្លងដែន: 20 ដុល្លារ #passport \"quoted\" - 🙂"
+    wb = load_workbook(xlsx)
+    ws = wb["entries"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "subdecree-68-2009" and r[1].value == "answer")
+    row[4].value = new_km
+    wb.save(xlsx)
+    yaml_path = env / "kb.yaml"
+    data = yaml.safe_load(run(capsys, "kb", "export")[1])
+    next(e for e in data["entries"] if e["id"] == "subdecree-68-2009")["answer"]["km"] = new_km
+    from bot.yamlio import dump_yaml
+    yaml_path.write_text(dump_yaml(data))
+    code, out, _ = run(capsys, "kb", "import", str(xlsx), "--yes")
+    assert code == 0 and "answer.km" in out and "revision 2 is now current" in out
+    via_xlsx = export_data(capsys)
+    code, out, _ = run(capsys, "kb", "import", str(yaml_path), "--yes")
+    assert code == 0 and "no change" in out  # the YAML edit is the same content
+    assert next(e for e in via_xlsx["entries"] if e["id"] == "subdecree-68-2009")["answer"]["km"] == new_km
+
+
+def test_xlsx_errors_name_the_row(env, capsys):
+    from openpyxl import load_workbook
+    xlsx = env / "kb.xlsx"
+    run(capsys, "kb", "export", "--format", "xlsx", "-o", str(xlsx))
+    wb = load_workbook(xlsx)
+    ws = wb["entries"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == "kind")
+    row[2].value = "poem"
+    wb.save(xlsx)
+    code, _, err = run(capsys, "kb", "import", str(xlsx), "--yes")
+    assert code == 1 and f"{xlsx}:{row[0].row}: kind 'poem'" in err
+    assert revision_count(capsys) == 1
+
+
+def test_xlsx_export_refuses_a_terminal(env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    code, _, err = run(capsys, "kb", "export", "--format", "xlsx")
+    assert code == 1 and "--output" in err
+
+
+def test_import_refused_when_another_revision_lands_while_asking(env, capsys, monkeypatch):
+    import io
+    data = export_data(capsys)
+    mine = json.loads(json.dumps(data))
+    mine["entries"][0]["answer"]["en"] = "Mine."
+    theirs = json.loads(json.dumps(data))
+    theirs["entries"][1]["answer"]["en"] = "Theirs."
+    theirs_path = write_json(env / "theirs.json", theirs)
+
+    class Terminal(io.StringIO):
+        """An admin who answers 'y' after someone else imported meanwhile."""
+
+        def isatty(self):
+            return True
+
+        def readline(self, *args):
+            assert main(["kb", "import", theirs_path, "--yes"]) == 0
+            return "y\n"
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    code, out, err = run(capsys, "kb", "import", write_json(env / "mine.json", mine))
+    assert code == 1 and "not applied" in err and "changed since" in err and "by cli" in err
+    now = export_data(capsys)
+    assert now["entries"][1]["answer"]["en"] == "Theirs." and now["entries"][0]["answer"]["en"] != "Mine."
+
+
+def test_exported_yaml_takes_ordinary_edits_exactly(env, capsys):
+    exported = run(capsys, "kb", "export")[1]
+    old = yaml.safe_load(exported)["entries"][0]["answer"]["en"]
+    first_line = next(line for line in exported.splitlines() if line.strip() == old.split("\n")[0])
+    added = "NGO NOTE: check the fee at the passport office #passport before you pay anyone. “Quoted” - ok"
+    edited = exported.replace(first_line, first_line + " " + added, 1)
+    (env / "edited.yaml").write_text(edited)
+    code, out, _ = run(capsys, "kb", "import", str(env / "edited.yaml"), "--yes")
+    assert code == 0 and "{+NGO NOTE: check" in out
+    assert export_data(capsys)["entries"][0]["answer"]["en"] == old + " " + added

@@ -80,3 +80,16 @@ def test_handover_route_is_sealed_and_forgotten(db):
     assert routes.close(555) is None and routes.pending() == 0
     routes.open(556, chat_id=-100200300, language="en")
     assert routes.close(556) == (-100200300, "en")
+
+
+def test_revision_on_a_stale_base_is_refused(db):
+    from storage.revisions import RevisionConflict
+    store = RevisionStore(db)
+    assert store.current_id() is None
+    r1 = store.add({"entries": [1]}, "h1", "disk", "first", base=None)
+    r2 = store.add({"entries": [2]}, "h2", "cli", "import", base=r1.id)
+    with pytest.raises(RevisionConflict) as exc:
+        store.add({"entries": [3]}, "h3", "42", "upload", base=r1.id)
+    assert exc.value.current.id == r2.id and "cli" in str(exc.value)
+    assert store.current_id() == r2.id and store.current().content == {"entries": [2]}
+    assert [r["id"] for r in store.between(r1.id, r2.id)] == [r2.id]
