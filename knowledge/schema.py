@@ -34,6 +34,7 @@ class Entry:
     country: str | None = None
     related: tuple[str, ...] = ()
     reviewed: dict[str, bool] = field(default_factory=dict)
+    label: dict[str, str] = field(default_factory=dict)
 
     def text(self, field_name: str, lang: str) -> tuple[str, bool]:
         """The title or answer in `lang`, and whether it fell back to English."""
@@ -48,6 +49,8 @@ class Entry:
         for name in ("year", "period", "country"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        if self.label:
+            data["label"] = _by_lang(self.label, str)
         data["title"] = _by_lang(self.title, str)
         data["answer"] = _by_lang(self.answer, str)
         data["questions"] = _by_lang(self.questions, list)
