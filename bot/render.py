@@ -96,6 +96,8 @@ def non_answer_text(reply: Reply) -> str:
     intent = reply.result.intent
     if intent in ("greeting", "thanks", "empty"):
         return t(intent, lang)
+    if intent == "help":  # "help", "menu", "ជំនួយ": how to ask (each front end adds its menu)
+        return f"{t('help_intro', lang)}\n{t('help_examples', lang)}"
     if intent == "choose" and reply.suggestions:
         return t("did_you_mean", lang)
     return topics_text(lang)
@@ -118,7 +120,7 @@ def reply_plain(reply: Reply) -> str:
     text = non_answer_text(reply)
     if reply.result.intent == "choose" and reply.suggestions:
         lines = [text] + [f"  {i}. {m.entry.text('title', lang)[0]}" for i, m in enumerate(reply.suggestions, 1)]
-        lines.append(t("choose_number", lang))
+        lines += [f"  0. {t('none_of_these', lang)}", t("choose_number", lang)]
         return "\n".join(lines)
     return text
 

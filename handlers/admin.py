@@ -102,8 +102,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Validate an uploaded YAML file and offer Apply / Cancel with a summary of the change."""
     who = admin_id(update, context)
     chat_id = update.effective_chat.id
-    if who is None:
-        await send_text(context, chat_id, t("text_only", user_language(context, update)))
+    if who is None:  # a user's file: say what the bot can do with it, and the ways on
+        from .questions import not_text
+        await not_text(update, context)
         return
     doc = update.effective_message.document
     name = doc.file_name or "upload.yaml"
