@@ -20,6 +20,7 @@ from bot.diff import diff_kb, format_diff
 from bot.services import Services
 from bot.texts import t
 from bot.yamlio import dump_yaml
+from knowledge.labels import button_label
 from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_data, load_path, load_text
 from knowledge.schema import KnowledgeBase
 from storage.revisions import RevisionNotFound
@@ -224,7 +225,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, who: in
         buttons = []
         if suggestion is not None:
             token = store.remember(store.teach, (row["question"], suggestion.id, row["language"]))
-            buttons.append(InlineKeyboardButton(f"➕ {suggestion.title['en'][:40]}", callback_data=f"adm:teach:{token}"))
+            buttons.append(InlineKeyboardButton(f"➕ {button_label(suggestion, 'en')}", callback_data=f"adm:teach:{token}"))
         buttons.append(InlineKeyboardButton("🗑 Dismiss", callback_data=f"adm:dismiss:{dismiss}"))
         await send_text(context, chat_id, f"{row['count']}× [{row['language']}] {row['question']}",
                         InlineKeyboardMarkup([buttons]))

@@ -75,7 +75,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     seen: dict[str, str] = {}
     for entry in kb.entries:
         for source in entry.sources:
-            seen.setdefault(source.url, source.title)
+            seen.setdefault(source.url, source.title_in(lang))
     lines = [f'• <a href="{html.escape(url, quote=True)}">{esc(title)}</a>' for url, title in seen.items()]
     await send_html(context, update.effective_chat.id,
                     split_blocks([f"<b>{esc(t('sources_intro', lang))}</b>", "\n".join(lines)]))

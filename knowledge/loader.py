@@ -207,12 +207,16 @@ class _Checker:
             if unknown:
                 self.err(file, at, f"a source has unknown field(s): {', '.join(map(str, sorted(unknown, key=str)))}")
             title, url = item.get("title"), item.get("url")
-            if not isinstance(title, str) or not title.strip():
+            titles = {}
+            if isinstance(title, dict):  # a title per language: {en: ..., km: ...}, en required
+                titles = self.texts(file, title, at, "source title", True)
+                title = titles.pop("en", None)
+            elif not isinstance(title, str) or not title.strip():
                 self.err(file, at, "a source needs a non-empty 'title'")
             if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
                 self.err(file, at, f"source {str(title)[:60]!r} needs an http(s) 'url'")
             elif isinstance(title, str) and title.strip():
-                out.append(Source(title.strip(), url.strip()))
+                out.append(Source(title.strip(), url.strip(), titles))
         return tuple(out)
 
     def entry(self, file: str, raw: object, line: int) -> Entry | None:

@@ -97,3 +97,30 @@ def test_a_label_survives_export_and_import():
     assert kb.get("sample").label == {"en": "Sample", "km": "លិខិតឆ្លងដែន"}
     from knowledge.loader import load_data
     assert load_data(kb.to_data()).get("sample").label == kb.get("sample").label
+
+
+TRANSLATED_SOURCE = """entries:
+  - id: sample
+    kind: fact
+    title: {en: "Sample", km: "គំរូ"}
+    answer: {en: "Sample answer.", km: "ចម្លើយគំរូ។"}
+    sources:
+      - {title: {en: "The profile", km: "ឯកសារ", fr: "Le profil"}, url: "https://diasporafordevelopment.eu/"}
+      - {title: "Only English", url: "https://example.org/"}
+"""
+
+
+def test_source_titles_in_the_reply_language_where_the_source_has_one():
+    from bot.assistant import entry_reply
+    from bot.render import reply_html, reply_json, reply_plain
+    from knowledge.loader import load_data
+
+    kb = load_text(TRANSLATED_SOURCE, "kb.yaml")
+    [km_html] = reply_html(entry_reply("q", kb.get("sample"), "km"))
+    assert ">ឯកសារ</a>" in km_html and ">Only English</a>" in km_html and "The profile" not in km_html
+    assert "Le profil: https://" in reply_plain(entry_reply("q", kb.get("sample"), "fr"))
+    assert reply_json(entry_reply("q", kb.get("sample"), "en"))["sources"][0]["title"] == "The profile"
+    assert load_data(kb.to_data()) == kb  # survives export and import
+    with pytest.raises(KnowledgeBaseInvalid) as exc:
+        load_text(TRANSLATED_SOURCE.replace('en: "The profile", ', ""), "kb.yaml")
+    assert "'source title' has no English ('en') text" in str(exc.value)

@@ -51,8 +51,10 @@ async def set_language(api, lang: str) -> None:
 
 async def test_thirty_taps_then_a_question_is_answered(api, running):
     menu = await send(api, "/topics")
-    for i in range(30):
-        await press(api, "t:policy:0" if i % 2 == 0 else "t:", message_id=menu["message_id"])
+    for i in range(30):  # a worker browsing: into a topic and back, each tap edits the menu in place
+        data, shows = ("t:policy:0", "t:policy:1") if i % 2 == 0 else ("t:", "t:policy:0")
+        await press(api, data, message_id=menu["message_id"])
+        await api.wait_for(lambda s: shows in buttons(s.message(USER, menu["message_id"])))
     n = len(api.sent_messages(USER))
     api.push_message("boss no pay me 3 month", user_id=USER)
     await api.wait_for(lambda s: len(s.sent_messages(USER)) > n)
@@ -118,6 +120,7 @@ async def test_menu_buttons_work_in_every_language(api, running, lang):
     assert "/topics" in help_["text"] and keyboard(help_)
     both = await send(api, menu_text("menu_help", ("km", "en")))
     assert "/topics" in both["text"]
+    assert svc(running).query_log.flush()
     assert svc(running).db["query_log"].count == 0  # none of these was taken for a question
     assert api.errors == []
 
@@ -288,3 +291,19 @@ async def test_a_photo_in_khmer_gets_the_khmer_reply(api, running):
     n = len(api.sent_messages(USER))
     await press(api, "t:", message_id=msg["message_id"])
     await api.wait_for(lambda s: "t:policy:0" in buttons(s.message(USER, msg["message_id"])))
+
+
+async def test_source_titles_are_in_the_reply_language_where_the_source_has_one(api, running):
+    from knowledge.loader import load_text
+    from tests.test_labels import TRANSLATED_SOURCE
+
+    svc(running).assistant.switch(load_text(TRANSLATED_SOURCE))
+    await set_language(api, "km")
+    n = len(api.sent_messages(USER))
+    api.push_command("/start sample", user_id=USER)  # a greeting, then the entry
+    await api.wait_for(lambda s: any("<a href" in m["text"] for m in s.sent_messages(USER)[n:]))
+    [answer] = [m for m in api.sent_messages(USER)[n:] if "<a href" in m["text"]]
+    assert ">ឯកសារ</a>" in answer["text"] and "The profile" not in answer["text"]
+    listing = await send(api, "/sources")
+    assert ">ឯកសារ</a>" in listing["text"]
+    assert api.errors == []
