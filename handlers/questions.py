@@ -80,10 +80,10 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
 
 
-def continue_buttons(context: ContextTypes.DEFAULT_TYPE, lang: str) -> InlineKeyboardMarkup:
-    """Ways on from a dead end: the topics and, when someone can answer, a person."""
+def continue_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> InlineKeyboardMarkup:
+    """Ways on from a dead end: the topics and, when someone can answer, a person (private chats)."""
     rows = [[InlineKeyboardButton(menu_text("menu_topics", (lang,)), callback_data="t:")]]
-    if services(context).config.admin_chat is not None:
+    if services(context).config.admin_chat is not None and not in_group(update):
         if context.user_data.get("last_question"):
             rows.append([offer_button(lang)])
         else:
@@ -99,7 +99,7 @@ async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text = t("rephrase", lang)
     if services(context).config.admin_chat is not None and not in_group(update):
         text += " " + t("rephrase_person", lang)
-    await send_text(context, update.effective_chat.id, text, continue_buttons(context, lang))
+    await send_text(context, update.effective_chat.id, text, continue_buttons(update, context, lang))
 
 
 async def talk_to_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,7 +109,7 @@ async def talk_to_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lang = user_language(context, update)
     chat_id = update.effective_chat.id
     if services(context).config.admin_chat is None or in_group(update):
-        await send_text(context, chat_id, t("no_person", lang), continue_buttons(context, lang))
+        await send_text(context, chat_id, t("no_person", lang), continue_buttons(update, context, lang))
         return
     question = context.user_data.get("last_question")
     if question:
@@ -123,7 +123,7 @@ async def talk_to_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Photos, stickers, files, locations: say what the bot can do today, with ways to continue."""
     lang = user_language(context, update, update.effective_message.caption or "")
-    await send_text(context, update.effective_chat.id, t("media_reply", lang), continue_buttons(context, lang))
+    await send_text(context, update.effective_chat.id, t("media_reply", lang), continue_buttons(update, context, lang))
 
 
 def register(app: Application) -> None:

@@ -10,10 +10,11 @@ from bot.deeplinks import parse_payload
 from bot.render import esc
 from bot.texts import KIND_NAMES, LANGUAGE_NAMES, t
 
-from .browse import page_keyboard
+from .browse import page_keyboard, topics
 from .common import (all_menu_texts, chat_key, greeting_languages, in_group, in_languages, language_keyboard,
                      menu_action, menu_keyboard, send_html, send_reply, send_text, services, user_key,
                      user_language)
+from .questions import talk_to_person
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,9 +94,6 @@ async def _set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, code
 
 async def menu_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button of the menu under the text field, whichever language it is written in."""
-    from .browse import topics
-    from .questions import talk_to_person
-
     action = menu_action(update.effective_message.text or "")
     if action == "menu_topics":
         await topics(update, context)
