@@ -34,14 +34,15 @@ def _open_live(config: Config):
     return db, live, live.load()[0]
 
 
-def _open(config: Config):
-    """Database, live knowledge and assistant for commands that answer."""
+def _open(config: Config, log: bool = True):
+    """Database, live knowledge and assistant for commands that answer; the assistant writes the
+    query log only when `log` is true (trying the bot is not usage)."""
     from storage.querylog import QueryLog
 
     from .assistant import Assistant
 
     db, live, kb = _open_live(config)
-    return db, live, Assistant(kb, QueryLog(db))
+    return db, live, Assistant(kb, QueryLog(db) if log else None)
 
 
 # --- chat and ask ---------------------------------------------------------------------------
@@ -49,14 +50,14 @@ def _open(config: Config):
 def cmd_chat(args, config: Config) -> int:
     """Console chat with the same engine as the Telegram bot."""
     from . import console
-    _, _, assistant = _open(config)
+    _, _, assistant = _open(config, log=args.log)
     return console.run(assistant, sys.stdin, sys.stdout, args.lang)
 
 
 def cmd_ask(args, config: Config) -> int:
     """Answer one question, or one question per line of standard input."""
     from .render import reply_json, reply_plain
-    _, _, assistant = _open(config)
+    _, _, assistant = _open(config, log=args.log)
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:
         reply = assistant.ask(question, preference=args.lang)
@@ -65,6 +66,48 @@ def cmd_ask(args, config: Config) -> int:
         else:
             print(reply_plain(reply), end="\n\n", flush=True)
     return EXIT_OK
+
+
+def cmd_link(args, config: Config) -> int:
+    """Print the deep link that opens an entry or a topic; write it as a QR code for a poster."""
+    from .deeplinks import UnknownTarget, link_for, url
+    _, _, assistant = _open(config, log=False)
+    try:
+        link = link_for(args.target, assistant.kb, args.lang)
+    except UnknownTarget:
+        raise CliError(f"{args.target!r} is neither an entry id nor a topic (kind) of the knowledge base "
+                       f"(see `diaspora-bot kb export`)") from None
+    address = url(args.bot or _bot_username(config), link)
+    print(address)
+    if args.qr:
+        import segno
+        try:
+            segno.make(address, error="m", micro=False).save(args.qr, scale=args.scale, border=4)
+        except (OSError, ValueError) as exc:
+            raise CliError(f"cannot write {args.qr}: {exc}") from None
+        print(f"QR code written to {args.qr}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _bot_username(config: Config) -> str:
+    """The bot's @username, asked from the Bot API with the configured token (getMe)."""
+    import asyncio
+
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    if not config.token:
+        raise CliError("give the bot's username with --bot NAME, or set TELEGRAM_BOT_TOKEN to ask Telegram")
+    kwargs = {"base_url": config.api_base_url} if config.api_base_url else {}
+
+    async def get_me() -> str:
+        async with Bot(config.token, **kwargs) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(get_me())
+    except TelegramError as exc:
+        raise CliError(f"could not ask Telegram for the bot's username ({exc}); give it with --bot NAME") from None
 
 
 def cmd_run(args, config: Config) -> int:
@@ -327,13 +370,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="chat with the bot in the console (no Telegram token needed)")
     p.add_argument("--lang", choices=LANGS, help="reply language (default: from each question)")
+    p.add_argument("--log", action="store_true", help="write the questions to the query log (default: not)")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("ask", help="answer one question, or one per line of standard input")
     p.add_argument("--lang", choices=LANGS, help="reply language (default: from each question)")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--log", action="store_true", help="write the questions to the query log (default: not)")
     p.add_argument("question", nargs="*", help="the question (default: read lines from standard input)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("link", help="print the t.me link that opens an entry or topic; --qr writes a QR code")
+    p.add_argument("target", metavar="ENTRY", help="an entry id (e.g. subdecree-68-2009) or a topic (e.g. policy)")
+    p.add_argument("--lang", choices=LANGS, help="open it in this language (default: the reader's)")
+    p.add_argument("--qr", metavar="FILE.png", help="also write the link as a QR code (PNG, or SVG/PDF by extension)")
+    p.add_argument("--scale", type=int, default=10, help="QR code: pixels per module (default 10)")
+    p.add_argument("--bot", metavar="NAME", help="the bot's username (default: asked from Telegram with the token)")
+    p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.add_argument("--webhook", metavar="URL", help="use a webhook at this public URL instead of long polling")

@@ -1,4 +1,8 @@
-"""The console chat: the Telegram conversation in a terminal, with the same engine."""
+"""The console chat: the Telegram conversation in a terminal, with the same engine.
+
+Only questions reach the engine (and, with `chat --log`, the query log): commands, unknown
+commands and numbers are handled here and never logged.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,16 @@ from typing import TextIO
 from knowledge.schema import LANGS
 
 from .assistant import Assistant
-from .commands import help_lines
 from .render import reply_plain
 from .texts import KIND_NAMES, t
+
+QUIT = ("/quit", "/exit", "/q")
+
+
+def help_text(lang: str) -> str:
+    """The console's own help: what can be typed here, nothing that only Telegram has."""
+    return "\n".join([t("help_intro", lang), t("help_examples", lang), "", t("help_commands", lang),
+                      t("console_commands", lang)])
 
 
 def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | None = None) -> int:
@@ -35,12 +46,13 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
         if not text:
             continue
         command, _, arg = text.partition(" ")
-        if command in ("/quit", "/exit", "/q"):
+        if command in QUIT:
             return 0
-        if command in ("/help", "/start"):
-            say("\n".join([t("welcome" if command == "/start" else "help_intro", lang),
-                           t("help_examples", lang), "", t("help_commands", lang), *help_lines(lang),
-                           "/language en|km|fr", "/quit"]))
+        if command == "/start":
+            say(f"{t('welcome', lang)}\n\n{help_text(lang)}")
+            continue
+        if command == "/help":
+            say(help_text(lang))
             continue
         if command == "/topics":
             lines, choices = [t("topics_intro", lang)], []
@@ -60,12 +72,25 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
             else:
                 say(t("choose_language", lang) + " en, km, fr")
             continue
-        if text.isdigit() and choices and 1 <= int(text) <= len(choices):
-            reply = assistant.show(choices[int(text) - 1], lang)
-            choices = [m.entry.id for m in reply.suggestions] if reply else []
-            say(reply_plain(reply))
+        if command.startswith("/"):
+            say(t("console_unknown_command", lang))
+            continue
+        if text.isascii() and text.isdigit():
+            number = int(text)
+            if number == 0 and choices:
+                choices = []
+                say(t("rephrase", lang))
+            elif 1 <= number <= len(choices):
+                reply = assistant.show(choices[number - 1], lang)
+                choices = [m.entry.id for m in reply.suggestions] if reply else []
+                say(reply_plain(reply))
+            else:
+                say(t("console_no_choice", lang, number=text))
             continue
         reply = assistant.ask(text, preference=preference)
         lang = reply.language if preference is None else preference
+        if reply.result.intent == "help":
+            say(help_text(lang))
+            continue
         choices = [m.entry.id for m in reply.suggestions]
         say(reply_plain(reply))

@@ -84,7 +84,7 @@ def reply_html(reply: Reply) -> list[str]:
             notes.append(t("unreviewed_note", lang))
         if notes:
             blocks.append("<i>" + esc(" ".join(notes)) + "</i>")
-        links = [f'• <a href="{html.escape(s.url, quote=True)}">{esc(s.title)}</a>' for s in reply.sources]
+        links = [f'• <a href="{html.escape(s.url, quote=True)}">{esc(s.title_in(lang))}</a>' for s in reply.sources]
         blocks.append(f"<b>{esc(t('sources', lang))}</b>\n" + "\n".join(links))
         return split_blocks(blocks)
     return split_blocks([esc(non_answer_text(reply))])
@@ -96,6 +96,8 @@ def non_answer_text(reply: Reply) -> str:
     intent = reply.result.intent
     if intent in ("greeting", "thanks", "empty"):
         return t(intent, lang)
+    if intent == "help":  # "help", "menu", "ជំនួយ": how to ask (each front end adds its menu)
+        return f"{t('help_intro', lang)}\n{t('help_examples', lang)}"
     if intent == "choose" and reply.suggestions:
         return t("did_you_mean", lang)
     return topics_text(lang)
@@ -110,7 +112,7 @@ def reply_plain(reply: Reply) -> str:
             lines += ["", t("fallback_note", lang)]
         elif reply.unreviewed:
             lines += ["", t("unreviewed_note", lang)]
-        lines += ["", t("sources", lang)] + [f"  - {s.title}: {s.url}" for s in reply.sources]
+        lines += ["", t("sources", lang)] + [f"  - {s.title_in(lang)}: {s.url}" for s in reply.sources]
         if reply.suggestions:
             lines += ["", t("see_also", lang)]
             lines += [f"  {i}. {m.entry.text('title', lang)[0]}" for i, m in enumerate(reply.suggestions, 1)]
@@ -118,7 +120,7 @@ def reply_plain(reply: Reply) -> str:
     text = non_answer_text(reply)
     if reply.result.intent == "choose" and reply.suggestions:
         lines = [text] + [f"  {i}. {m.entry.text('title', lang)[0]}" for i, m in enumerate(reply.suggestions, 1)]
-        lines.append(t("choose_number", lang))
+        lines += [f"  0. {t('none_of_these', lang)}", t("choose_number", lang)]
         return "\n".join(lines)
     return text
 
@@ -134,7 +136,7 @@ def reply_json(reply: Reply) -> dict:
         "entry_id": reply.entry.id if answered else None,
         "title": reply.title if answered else None,
         "answer": reply.answer if answered else non_answer_text(reply),
-        "sources": [{"title": s.title, "url": s.url} for s in reply.sources] if answered else [],
+        "sources": [{"title": s.title_in(lang), "url": s.url} for s in reply.sources] if answered else [],
         "score": round(reply.score, 1),
         "suggestions": [{"entry_id": m.entry.id, "title": m.entry.text("title", lang)[0], "score": m.score}
                         for m in reply.suggestions],

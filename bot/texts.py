@@ -217,6 +217,91 @@ TEXTS: dict[str, dict[str, str]] = {
         "km": "ការជជែកតាមកុងសូល diaspora-bot ({entries} ធាតុ)។ សរសេរសំណួរ។ /help សម្រាប់ពាក្យបញ្ជា /quit ដើម្បីចាកចេញ។",
         "fr": "diaspora-bot en console ({entries} fiches). Écrivez une question ; /help pour les commandes, /quit pour quitter.",
     },
+    "flood_wait": {
+        "en": "You are sending messages very fast. Please wait {seconds} seconds, then send your question again.",
+        "km": "អ្នកផ្ញើសារលឿនពេក។ សូមរង់ចាំ {seconds} វិនាទី រួចផ្ញើសំណួររបស់អ្នកម្តងទៀត។",
+        "fr": "Vous envoyez des messages très vite. Attendez {seconds} secondes, puis renvoyez votre question.",
+    },
+    # The menu under the text field (a reply keyboard); the emoji are added by bot/menu.py.
+    "menu_topics": {"en": "Topics", "km": "ប្រធានបទ", "fr": "Sujets"},
+    "menu_language": {"en": "Language", "km": "ភាសា", "fr": "Langue"},
+    "menu_help": {"en": "Help", "km": "ជំនួយ", "fr": "Aide"},
+    "menu_person": {"en": "Talk to a person", "km": "និយាយជាមួយមនុស្ស", "fr": "Parler à une personne"},
+    "menu_placeholder": {
+        "en": "Type your question",
+        "km": "សរសេរសំណួររបស់អ្នក",
+        "fr": "Écrivez votre question",
+    },
+    "none_of_these": {"en": "None of these", "km": "មិនមែនទាំងនេះទេ", "fr": "Aucune de celles-ci"},
+    "rephrase": {
+        "en": "Sorry that none of these fits. Try asking again in other words (for example, name the country "
+              "or the document), or browse the topics.",
+        "km": "សូមទោស ដែលគ្មានមួយណាត្រូវ។ សូមសួរម្តងទៀតដោយពាក្យផ្សេង (ឧទាហរណ៍ ប្រាប់ឈ្មោះប្រទេស ឬឯកសារ) "
+              "ឬមើលប្រធានបទ។",
+        "fr": "Désolé qu'aucune ne convienne. Reformulez avec d'autres mots (par exemple le pays ou le document), "
+              "ou parcourez les sujets.",
+    },
+    "rephrase_person": {
+        "en": "You can also send your question to a person from our team.",
+        "km": "អ្នកក៏អាចផ្ញើសំណួររបស់អ្នកទៅមនុស្សម្នាក់ក្នុងក្រុមយើងបានដែរ។",
+        "fr": "Vous pouvez aussi envoyer votre question à une personne de notre équipe.",
+    },
+    "media_reply": {
+        "en": "I cannot look at photos, stickers, files or locations yet: I read text only. Type your question "
+              "in a few words, in Khmer, English or French, or use the buttons below.",
+        "km": "ខ្ញុំមិនទាន់អាចមើលរូបថត ស្ទីគ័រ ឯកសារ ឬទីតាំងបានទេ៖ ខ្ញុំអានបានតែអក្សរ។ "
+              "សូមសរសេរសំណួររបស់អ្នកពីរបីពាក្យ ជាភាសាខ្មែរ អង់គ្លេស ឬបារាំង ឬប្រើប៊ូតុងខាងក្រោម។",
+        "fr": "Je ne peux pas encore regarder les photos, autocollants, fichiers ou positions : je ne lis que "
+              "le texte. Écrivez votre question en quelques mots, en khmer, anglais ou français, ou utilisez "
+              "les boutons ci-dessous.",
+    },
+    "person_how": {
+        "en": "Type your question in a few words. Under my answer, the button “Talk to a person” sends it to a "
+              "person from our team, once you confirm.",
+        "km": "សូមសរសេរសំណួររបស់អ្នកពីរបីពាក្យ។ នៅក្រោមចម្លើយរបស់ខ្ញុំ ប៊ូតុង «និយាយជាមួយមនុស្ស» "
+              "ផ្ញើវាទៅមនុស្សម្នាក់ក្នុងក្រុមយើង នៅពេលអ្នកយល់ព្រម។",
+        "fr": "Écrivez votre question en quelques mots. Sous ma réponse, le bouton « Parler à une personne » "
+              "l'envoie à une personne de notre équipe, après votre accord.",
+    },
+    "person_last": {
+        "en": "Your last question: “{question}”\n\nTap the button to send it to a person from our team, "
+              "or type another question.",
+        "km": "សំណួរចុងក្រោយរបស់អ្នក៖ «{question}»\n\nចុចប៊ូតុង ដើម្បីផ្ញើវាទៅមនុស្សម្នាក់ក្នុងក្រុមយើង "
+              "ឬសរសេរសំណួរផ្សេង។",
+        "fr": "Votre dernière question : « {question} »\n\nTouchez le bouton pour l'envoyer à une personne "
+              "de notre équipe, ou écrivez une autre question.",
+    },
+    "no_person": {
+        "en": "Sorry, no person from our team can be reached through this bot at the moment. "
+              "Try other words, or browse the topics.",
+        "km": "សូមទោស បច្ចុប្បន្នមិនអាចទាក់ទងមនុស្សក្នុងក្រុមយើងតាមបូតនេះបានទេ។ "
+              "សូមសាកល្បងពាក្យផ្សេង ឬមើលប្រធានបទ។",
+        "fr": "Désolé, personne de notre équipe ne peut être joint par ce bot pour le moment. "
+              "Essayez d'autres mots, ou parcourez les sujets.",
+    },
+    "group_language_set": {
+        "en": "In this group I will answer in English.",
+        "km": "នៅក្នុងក្រុមនេះ ខ្ញុំនឹងឆ្លើយជាភាសាខ្មែរ។",
+        "fr": "Dans ce groupe, je répondrai en français.",
+    },
+    "console_commands": {
+        "en": "/topics - browse the topics, then type a number\n/language en|km|fr - choose the reply language\n"
+              "/help - this help\n/quit - leave\nAfter a list, type a number to choose; 0 = none of these.",
+        "km": "/topics - មើលប្រធានបទ រួចសរសេរលេខ\n/language en|km|fr - ជ្រើសរើសភាសាឆ្លើយ\n"
+              "/help - ជំនួយនេះ\n/quit - ចាកចេញ\nបន្ទាប់ពីបញ្ជី សរសេរលេខដើម្បីជ្រើសរើស។ 0 = មិនមែនទាំងនេះទេ។",
+        "fr": "/topics - parcourir les sujets, puis taper un numéro\n/language en|km|fr - choisir la langue\n"
+              "/help - cette aide\n/quit - quitter\nAprès une liste, tapez un numéro ; 0 = aucune de celles-ci.",
+    },
+    "console_unknown_command": {
+        "en": "Unknown command. /help lists what works here.",
+        "km": "មិនស្គាល់ពាក្យបញ្ជានេះទេ។ /help បង្ហាញអ្វីដែលប្រើបាននៅទីនេះ។",
+        "fr": "Commande inconnue. /help liste ce qui marche ici.",
+    },
+    "console_no_choice": {
+        "en": "There is no choice {number} here. Type a number from the last list, or a question.",
+        "km": "គ្មានជម្រើសលេខ {number} នៅទីនេះទេ។ សូមសរសេរលេខពីបញ្ជីចុងក្រោយ ឬសំណួរ។",
+        "fr": "Il n'y a pas de choix {number} ici. Tapez un numéro de la dernière liste, ou une question.",
+    },
 }
 
 

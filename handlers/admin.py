@@ -31,6 +31,7 @@ from bot.live import Change, NoChange, RemovesEverything, RevisionConflict, TooM
 from bot.services import Services
 from bot.texts import t
 from bot.yamlio import dump_yaml
+from knowledge.labels import button_label
 from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_data, load_path, load_text
 from knowledge.schema import LANGS, KnowledgeBase
 from storage.revisions import RevisionNotFound
@@ -199,8 +200,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Validate an uploaded YAML or spreadsheet file and offer Apply / Cancel with what would change."""
     who = admin_id(update, context)
     chat_id = update.effective_chat.id
-    if who is None:
-        await send_text(context, chat_id, t("text_only", user_language(context, update)))
+    if who is None:  # a user's file: say what the bot can do with it, and the ways on
+        from .questions import not_text
+        await not_text(update, context)
         return
     doc = update.effective_message.document
     name = doc.file_name or ("upload.xlsx" if doc.mime_type == "application/vnd.openxmlformats-"
@@ -367,7 +369,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, who: in
         for rank, match in enumerate(candidates, 1):
             token = store.remember(store.teach, (row["question"], match.entry.id, row["language"], base, rank))
             lines.append(f"{rank}. {match.entry.id}: {match.entry.title['en']}")
-            buttons.append([InlineKeyboardButton(f"➕ {rank}. {match.entry.title['en'][:40]}",
+            buttons.append([InlineKeyboardButton(f"➕ {rank}. {button_label(match.entry, 'en')}",
                                                  callback_data=f"adm:teach:{token}")])
         if candidates:
             lines.append("Teach it to one of these entries, or:")

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.render import esc, split_blocks
 from bot.texts import KIND_NAMES, t
 
-from .common import send_html, send_reply, send_text, services, user_language
+from .common import entry_button, send_html, send_reply, send_text, services, user_language
 
 PAGE_SIZE = 6
 
@@ -29,8 +29,7 @@ def page_keyboard(lang: str, kb, kind: str, page: int) -> InlineKeyboardMarkup:
     entries = kb.by_kind(kind)
     pages = max(1, -(-len(entries) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    rows = [[InlineKeyboardButton(e.text("title", lang)[0][:60], callback_data=f"e:{e.id}")]
-            for e in entries[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
+    rows = [[entry_button(e, lang)] for e in entries[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton("◀", callback_data=f"t:{kind}:{page - 1}"))
@@ -76,7 +75,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     seen: dict[str, str] = {}
     for entry in kb.entries:
         for source in entry.sources:
-            seen.setdefault(source.url, source.title)
+            seen.setdefault(source.url, source.title_in(lang))
     lines = [f'• <a href="{html.escape(url, quote=True)}">{esc(title)}</a>' for url, title in seen.items()]
     await send_html(context, update.effective_chat.id,
                     split_blocks([f"<b>{esc(t('sources_intro', lang))}</b>", "\n".join(lines)]))

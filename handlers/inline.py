@@ -12,6 +12,7 @@ from bot.render import reply_html
 from .common import NO_PREVIEW, preference, services
 
 MAX_RESULTS = 5
+INLINE_CACHE_SECONDS = 10
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -19,7 +20,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     text = query.query.strip()[:300]
     if not text:
-        await query.answer([], cache_time=60)
+        await query.answer([], cache_time=INLINE_CACHE_SECONDS, is_personal=True)
         return
     lang = choose_language(text, preference(context, update), query.from_user.language_code)
     result = services(context).assistant.matcher.match(text, limit=MAX_RESULTS)
@@ -32,7 +33,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             id=match.entry.id, title=reply.title[:100], description=reply.answer[:120],
             input_message_content=InputTextMessageContent(
                 reply_html(reply)[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)))
-    await query.answer(articles, cache_time=300, is_personal=False)
+    # The results follow the user's language: personal, and cached briefly.
+    await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
 
 def register(app: Application) -> None:

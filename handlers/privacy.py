@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.texts import t
 
-from .common import send_text, services, user_key, user_language
+from .common import greeting_languages, in_group, in_languages, language_keyboard, send_text, services, user_key, user_language
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -24,6 +24,11 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if key:
         services(context).users.forget(key)
     await send_text(context, update.effective_chat.id, t("forgotten", lang))
+    # The language choice is gone too: ask again, in Khmer and English unless the app says otherwise.
+    if not in_group(update):
+        langs = greeting_languages(context, update)
+        await send_text(context, update.effective_chat.id, in_languages("choose_language", langs),
+                        language_keyboard())
 
 
 def register(app: Application) -> None:

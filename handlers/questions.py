@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.texts import t
 
 from .handover import offer_button
-from .common import preference, send_reply, send_text, services, user_key, user_language
+from .common import (in_group, language_inputs, menu_text, send_reply, send_text, services, user_key,
+                     user_language)
 
 MAX_QUESTION_CHARS = 1000
 
@@ -45,16 +46,22 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     reply (a voice note's "I heard: ...").
     """
     text = text[:MAX_QUESTION_CHARS]
-    user = update.effective_user
     svc = services(context)
-    reply = svc.assistant.ask(text, preference=preference(context, update) or default_language,
-                              client_code=user.language_code if user else None)
+    chosen, app_language = language_inputs(context, update)
+    reply = svc.assistant.ask(text, preference=chosen or default_language, client_code=app_language)
+    if reply.result.intent == "help":  # "help", "menu", "ជំនួយ": the help and the menu, not an entry
+        from .start import help_command
+        await help_command(update, context, text)
+        return
     extra = None
-    if (not reply.answered and reply.result.intent in ("unknown", "choose") and svc.config.admin_chat is not None
-            and update.effective_chat.type == "private"):
+    wants_person = context.user_data.pop("wants_person", False) if not in_group(update) else False
+    if (svc.config.admin_chat is not None and not in_group(update)
+            and (wants_person or (not reply.answered and reply.result.intent in ("unknown", "choose")))):
         context.user_data["last_question"] = text  # memory only, for the handover; never stored
         extra = [offer_button(reply.language)]
-    await send_reply(context, update.effective_chat.id, reply, extra, before)
+    # In a group many people talk: the answer is threaded to the asker's message.
+    reply_to = update.effective_message.message_id if in_group(update) else None
+    await send_reply(context, update.effective_chat.id, reply, extra, before, reply_to=reply_to)
 
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,15 +90,57 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice and the like: say politely that only text is read."""
+def continue_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> InlineKeyboardMarkup:
+    """Ways on from a dead end: the topics and, when someone can answer, a person (private chats)."""
+    rows = [[InlineKeyboardButton(menu_text("menu_topics", (lang,)), callback_data="t:")]]
+    if services(context).config.admin_chat is not None and not in_group(update):
+        if context.user_data.get("last_question"):
+            rows.append([offer_button(lang)])
+        else:
+            rows.append([InlineKeyboardButton(menu_text("menu_person", (lang,)), callback_data="p:")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """'None of these' under the suggestions: offer to rephrase, the topics, or a person."""
+    query = update.callback_query
+    await query.answer()
     lang = user_language(context, update)
-    await send_text(context, update.effective_chat.id, t("text_only", lang))
+    text = t("rephrase", lang)
+    if services(context).config.admin_chat is not None and not in_group(update):
+        text += " " + t("rephrase_person", lang)
+    await send_text(context, update.effective_chat.id, text, continue_buttons(update, context, lang))
+
+
+async def talk_to_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The 'Talk to a person' menu button: offer to send the last question, or say how."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    lang = user_language(context, update)
+    chat_id = update.effective_chat.id
+    if services(context).config.admin_chat is None or in_group(update):
+        await send_text(context, chat_id, t("no_person", lang), continue_buttons(update, context, lang))
+        return
+    question = context.user_data.get("last_question")
+    if question:
+        await send_text(context, chat_id, t("person_last", lang, question=question),
+                        InlineKeyboardMarkup([[offer_button(lang)]]))
+        return
+    context.user_data["wants_person"] = True  # memory only: the next question gets the button
+    await send_text(context, chat_id, t("person_how", lang))
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos, stickers, files, locations: say what the bot can do today, with ways to continue."""
+    lang = user_language(context, update, update.effective_message.caption or "")
+    await send_text(context, update.effective_chat.id, t("media_reply", lang), continue_buttons(update, context, lang))
 
 
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(show_entry, pattern=r"^e:"))
     app.add_handler(CallbackQueryHandler(feedback, pattern=r"^fb:"))
+    app.add_handler(CallbackQueryHandler(none_of_these, pattern=r"^none$"))
+    app.add_handler(CallbackQueryHandler(talk_to_person, pattern=r"^p:$"))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, question))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND
                                    & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED, not_text))

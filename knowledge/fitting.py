@@ -18,7 +18,7 @@ import numpy as np
 from .calibration import Calibration
 from .matcher import MatchResult, Reading, decide
 
-WRONG_COST = 5.0  # a confident wrong answer costs as much as five unanswered questions
+WRONG_COST = 6.0  # a confident wrong answer costs as much as six unanswered questions
 NEGATIVE_WEIGHT = 2.0  # in the fit, a wrong top entry weighs twice a right one
 L2 = 0.01
 

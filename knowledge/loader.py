@@ -13,13 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from .labels import MAX_LABEL, label_length
 from .schema import KINDS, LANGS, Entry, KnowledgeBase, Source
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # short enough for 64-byte callback data
 ENTRY_FIELDS = {
     "id", "kind", "title", "answer", "questions", "keywords", "sources",
-    "year", "period", "country", "related", "reviewed",
+    "year", "period", "country", "related", "reviewed", "label",
 }
 REQUIRED_FIELDS = ("id", "kind", "title", "answer", "sources")
 TOP_LEVEL_FIELDS = {"entries", "synonyms"}
@@ -168,6 +169,16 @@ class _Checker:
             self.err(file, line, f"'{field}' has no English ('en') text")
         return out
 
+    def labels(self, file: str, raw: object, line: int) -> dict[str, str]:
+        """Button labels: one short text per language, at most MAX_LABEL characters as read."""
+        out = self.texts(file, raw, line, "label", False)
+        for lang, text in list(out.items()):
+            if label_length(text) > MAX_LABEL:
+                at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
+                self.err(file, at, f"'label.{lang}' has {label_length(text)} characters (at most {MAX_LABEL})")
+                del out[lang]
+        return out
+
     def phrase_lists(self, file: str, raw: object, line: int, field: str) -> dict[str, tuple[str, ...]]:
         if raw is None:
             return {}
@@ -196,12 +207,16 @@ class _Checker:
             if unknown:
                 self.err(file, at, f"a source has unknown field(s): {', '.join(map(str, sorted(unknown, key=str)))}")
             title, url = item.get("title"), item.get("url")
-            if not isinstance(title, str) or not title.strip():
+            titles = {}
+            if isinstance(title, dict):  # a title per language: {en: ..., km: ...}, en required
+                titles = self.texts(file, title, at, "source title", True)
+                title = titles.pop("en", None)
+            elif not isinstance(title, str) or not title.strip():
                 self.err(file, at, "a source needs a non-empty 'title'")
             if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
                 self.err(file, at, f"source {str(title)[:60]!r} needs an http(s) 'url'")
             elif isinstance(title, str) and title.strip():
-                out.append(Source(title.strip(), url.strip()))
+                out.append(Source(title.strip(), url.strip(), titles))
         return tuple(out)
 
     def entry(self, file: str, raw: object, line: int) -> Entry | None:
@@ -226,6 +241,7 @@ class _Checker:
         if "kind" in raw and kind not in KINDS:
             self.err(file, kl.get("kind", line), f"kind {kind!r} must be one of {', '.join(KINDS)}")
         title = self.texts(file, raw.get("title"), kl.get("title", line), "title", True) if "title" in raw else {}
+        label = self.labels(file, raw.get("label"), kl.get("label", line)) if "label" in raw else {}
         answer = self.texts(file, raw.get("answer"), kl.get("answer", line), "answer", True) if "answer" in raw else {}
         questions = self.phrase_lists(file, raw.get("questions"), kl.get("questions", line), "questions")
         keywords = self.phrase_lists(file, raw.get("keywords"), kl.get("keywords", line), "keywords")
@@ -253,7 +269,7 @@ class _Checker:
         return Entry(
             id=entry_id, kind=kind, title=title, answer=answer, questions=questions,
             keywords=keywords, sources=sources, year=year, period=period, country=country,
-            related=tuple(related), reviewed=dict(reviewed),
+            related=tuple(related), reviewed=dict(reviewed), label=label,
         )
 
     def synonyms(self, file: str, raw: object, line: int) -> dict[str, list[tuple[str, ...]]]:

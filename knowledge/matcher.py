@@ -251,6 +251,8 @@ class Matcher:
                 out.append(token)
                 continue
             unknown_khmer = False
+            if not known and token.replace(".", "").isdigit():
+                continue  # "3 months", "2000 dollars": a number the knowledge base lacks says nothing of the topic
             if (not known and len(token) >= 3 and token.isascii()
                     and process.extractOne(token, _LATIN_STOPWORDS, scorer=fuzz.ratio, score_cutoff=85)):
                 continue

@@ -12,10 +12,19 @@ KINDS = ("fact", "right", "policy", "obstacle", "practice", "institution", "orga
 
 @dataclass(frozen=True)
 class Source:
-    """A cited document: a title and an http(s) URL."""
+    """A cited document: a title (English, and optionally other languages) and an http(s) URL."""
 
     title: str
     url: str
+    titles: dict[str, str] = field(default_factory=dict, hash=False)  # km/fr titles, where known
+
+    def title_in(self, lang: str) -> str:
+        """The title in `lang` where the source has one, else the English title."""
+        return self.titles.get(lang) or self.title
+
+    def to_data(self) -> dict:
+        title = {"en": self.title, **_by_lang(self.titles, str)} if self.titles else self.title
+        return {"title": title, "url": self.url}
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class Entry:
     country: str | None = None
     related: tuple[str, ...] = ()
     reviewed: dict[str, bool] = field(default_factory=dict)
+    label: dict[str, str] = field(default_factory=dict)
 
     def text(self, field_name: str, lang: str) -> tuple[str, bool]:
         """The title or answer in `lang`, and whether it fell back to English."""
@@ -48,11 +58,13 @@ class Entry:
         for name in ("year", "period", "country"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        if self.label:
+            data["label"] = _by_lang(self.label, str)
         data["title"] = _by_lang(self.title, str)
         data["answer"] = _by_lang(self.answer, str)
         data["questions"] = _by_lang(self.questions, list)
         data["keywords"] = _by_lang(self.keywords, list)
-        data["sources"] = [{"title": s.title, "url": s.url} for s in self.sources]
+        data["sources"] = [s.to_data() for s in self.sources]
         if self.related:
             data["related"] = list(self.related)
         if self.reviewed:

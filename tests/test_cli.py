@@ -87,8 +87,8 @@ def test_import_history_rollback(env, capsys):
 
 
 def test_stats_and_unanswered(env, capsys):
-    run(capsys, "ask", "asdkjh qwerty")
-    run(capsys, "ask", "passport price")
+    run(capsys, "ask", "--log", "asdkjh qwerty")
+    run(capsys, "ask", "--log", "passport price")
     code, out, _ = run(capsys, "kb", "unanswered")
     assert code == 0 and "asdkjh qwerty" in out
     code, out, _ = run(capsys, "kb", "stats")
@@ -97,7 +97,7 @@ def test_stats_and_unanswered(env, capsys):
 
 def test_every_command_has_help(capsys):
     parser = build_parser()
-    for args in (["chat"], ["ask"], ["run"], ["eval"], ["kb", "validate"], ["kb", "import"], ["kb", "export"],
+    for args in (["chat"], ["ask"], ["link"], ["run"], ["eval"], ["kb", "validate"], ["kb", "import"], ["kb", "export"],
                  ["kb", "history"], ["kb", "rollback"], ["kb", "stats"], ["kb", "unanswered"]):
         with pytest.raises(SystemExit) as exc:
             parser.parse_args(args + ["--help"])
@@ -111,7 +111,7 @@ def test_readme_documents_every_command():
     from bot.commands import markdown_table
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert markdown_table() in readme
-    for sub in ("chat", "ask", "run", "eval", "kb validate", "kb import", "kb export", "kb history",
+    for sub in ("chat", "ask", "link", "run", "eval", "kb validate", "kb import", "kb export", "kb history",
                 "kb rollback", "kb stats", "kb unanswered"):
         assert f"diaspora-bot {sub}" in readme or f"`kb {sub.split()[-1]}" in readme, sub
 
@@ -300,3 +300,63 @@ def test_exported_yaml_takes_ordinary_edits_exactly(env, capsys):
     code, out, _ = run(capsys, "kb", "import", str(env / "edited.yaml"), "--yes")
     assert code == 0 and "{+NGO NOTE: check" in out
     assert export_data(capsys)["entries"][0]["answer"]["en"] == old + " " + added
+def _logged(env) -> int:
+    from storage.db import open_database
+    return open_database(env / "cli.db")["query_log"].count
+
+
+def test_ask_writes_the_query_log_only_with_log(env, capsys):
+    run(capsys, "ask", "passport price")
+    assert _logged(env) == 0
+    run(capsys, "ask", "--log", "passport price")
+    assert _logged(env) == 1
+
+
+def test_chat_writes_nothing_to_the_query_log_without_log(env, capsys, monkeypatch):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("passport price\nasdkjh qwerty\n"))
+    code, out, _ = run(capsys, "chat")
+    assert code == 0 and "US$20" in out
+    assert _logged(env) == 0
+
+
+def test_chat_log_records_questions_but_never_commands_or_numbers(env, capsys, monkeypatch):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("/foo\n99\n/privacy\n/topics\n3\n/help\npassport price\n"))
+    code, out, _ = run(capsys, "chat", "--log")
+    assert code == 0
+    from storage.db import open_database
+    rows = list(open_database(env / "cli.db")["query_log"].rows)
+    assert [r["question"] for r in rows] == ["passport price"]
+
+
+def test_link_prints_the_deep_link_and_writes_a_qr_code_that_decodes_to_it(env, capsys):
+    qr = env / "poster.png"
+    code, out, err = run(capsys, "link", "subdecree-68-2009", "--lang", "km", "--bot", "diaspora_bot", "--qr", str(qr))
+    link = "https://t.me/diaspora_bot?start=subdecree-68-2009_km"
+    assert code == 0 and out.strip() == link
+    assert decode_qr(qr) == link
+
+
+def decode_qr(path) -> str:
+    """The text of the QR code in an image file (zxing-cpp, from the test extras)."""
+    import zxingcpp
+    from PIL import Image
+    [barcode] = zxingcpp.read_barcodes(Image.open(path))
+    return barcode.text
+
+
+def test_link_to_a_topic_and_bad_targets(env, capsys):
+    code, out, _ = run(capsys, "link", "policy", "--bot", "@diaspora_bot")
+    assert code == 0 and out.strip() == "https://t.me/diaspora_bot?start=t_policy"
+    code, _, err = run(capsys, "link", "no-such-entry", "--bot", "diaspora_bot")
+    assert code == 1 and "neither an entry id nor a topic" in err
+    code, _, err = run(capsys, "link", "remittances")  # no --bot and no token to ask Telegram
+    assert code == 1 and "--bot NAME" in err and "Traceback" not in err
+
+
+def test_link_asks_telegram_for_the_bot_username(env, capsys, monkeypatch, api):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", f"{api.base_url}/bot")
+    code, out, _ = run(capsys, "link", "remittances")
+    assert code == 0 and out.strip() == f"https://t.me/{api.bot_username}?start=remittances"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
 from bot.evaluate import evaluate, load_cases
 from knowledge.loader import load_text
 from knowledge.matcher import Matcher
@@ -86,11 +85,11 @@ def test_own_question_sets_cross_validated_floor(kb):
     data = Path(__file__).parent / "data"
     report = evaluate(Matcher(kb), load_cases(data / "questions.yaml", data / "questions_typed.yaml"), cv=5)
     assert report["cases"] >= 400
-    assert report["accuracy"] >= 0.72, report["failures"]
+    assert report["accuracy"] >= 0.70, report["failures"]
     assert report["refusal"] >= 0.90
-    assert report["confident_wrong_share"] <= 0.035
+    assert report["confident_wrong_share"] <= 0.03
     assert report["per_kind"]["romanized"]["rate"] >= 0.62
-    assert report["per_kind"]["km-misspelt"]["rate"] >= 0.65
+    assert report["per_kind"]["km-misspelt"]["rate"] >= 0.62
     for lang in ("en", "km", "fr"):
         assert report["per_language"][lang]["accuracy"] >= 0.70, (lang, report["per_language"][lang])
 
