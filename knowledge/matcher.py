@@ -1,7 +1,14 @@
 """Match a question to knowledge-base entries and say how confident the match is.
 
-The index is built once per knowledge-base revision. A question is scored against every entry
-that shares a (possibly misspelt) word with it, by three signals:
+The index is built once per knowledge-base revision. A question is first *read*:
+
+* Khmer typed in Latin letters ("knhom chong tov thveu ka nov korea") is recognised and rewritten
+  in Khmer script (romanize.py: a phonetic key, the knowledge base's Khmer romanized by rule, a
+  lexicon of everyday spellings); the reply is then in Khmer;
+* help, menu, greetings and thanks that ask about nothing the knowledge base knows are small talk.
+
+It is then scored against every entry that shares a (possibly misspelt) word with it, by three
+signals:
 
 * phrase: the best soft F1 between the question and one of the entry's titles, alternate
   questions or keywords, words weighted by rarity (IDF). Strong for paraphrases of a phrasing.
@@ -10,10 +17,17 @@ that shares a (possibly misspelt) word with it, by three signals:
   keeps a low coverage everywhere, which is how out-of-scope questions are refused.
 * BM25 over titles, questions, keywords and answers, normalised to the best entry, to break ties.
 
-Typos are absorbed before scoring: a word unknown to the index is mapped to the known words
-within a small edit distance (rapidfuzz), Khmer included, with a similarity that discounts it.
-Khmer is segmented with khmercut. Synonyms (editable YAML) rewrite phrases to one form, on the
-knowledge base and on questions alike.
+Typos are absorbed before scoring: a word unknown to the index (and not a correctly spelt English
+word: "police" is not "policy") is mapped to the known words within a small edit distance
+(rapidfuzz), Khmer included, with a similarity that discounts it. Khmer is segmented with
+khmercut. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
+questions alike.
+
+The best entries are checked for scope (scope.py): one about another place, people or year than
+the question ("a Thai passport", "remittances in Myanmar") is never the answer, only a choice
+marked with what it is not about. The decision (`decide`) turns the signals into a confidence
+with a logistic model whose weights and threshold live in calibration.json, fitted by
+fitting.py for the cost of a confident wrong answer: answer, "did you mean", or "I don't know".
 """
 
 from __future__ import annotations

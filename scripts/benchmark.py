@@ -2,7 +2,7 @@
 """Benchmark the matcher: latency, index build, start-up, memory, and a naive baseline.
 
 Run from the checkout with the project installed:
-    .venv/bin/python scripts/benchmark.py [--questions tests/data/questions.yaml] [--entries 10000]
+    .venv/bin/python scripts/benchmark.py [--questions FILE ...] [--entries 10000]
 
 Prints figures only; it asserts nothing (speed targets live here, not in the tests).
 """
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from bot.assistant import Assistant, entry_reply  # noqa: E402
-from bot.evaluate import _hit, load_cases  # noqa: E402
+from bot.assistant import entry_reply  # noqa: E402
+from bot.evaluate import _hit, evaluate, load_cases  # noqa: E402
 from bot.render import reply_json  # noqa: E402
 from knowledge.loader import load_bundled  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
@@ -78,18 +78,22 @@ def naive_baseline(kb: KnowledgeBase):
     return ask
 
 
-def accuracy(cases, answer_fn) -> tuple[float, float]:
-    """Accuracy on answerable cases and refusal rate on out-of-scope ones."""
-    ok = n = refused = n_none = 0
+def accuracy(cases, answer_fn) -> tuple[float, float, float]:
+    """Accuracy on answerable cases, refusal rate on out-of-scope ones, confident wrong answers
+    as a share of all questions."""
+    ok = n = refused = n_none = wrong = 0
     for c in cases:
         answered, data = answer_fn(c)
         if c.get("expect") == "none":
             n_none += 1
             refused += not answered
+            wrong += answered
         else:
             n += 1
-            ok += answered and _hit(data, c["any"])
-    return ok / max(n, 1), refused / max(n_none, 1)
+            right = answered and _hit(data, c["any"])
+            ok += right
+            wrong += answered and not right
+    return ok / max(n, 1), refused / max(n_none, 1), wrong / max(len(cases), 1)
 
 
 def startup_seconds() -> tuple[float, float]:
@@ -107,10 +111,11 @@ def startup_seconds() -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", default=str(ROOT / "tests" / "data" / "questions.yaml"))
+    parser.add_argument("--questions", nargs="+", default=[str(ROOT / "tests" / "data" / "questions.yaml"),
+                                                           str(ROOT / "tests" / "data" / "questions_typed.yaml")])
     parser.add_argument("--entries", type=int, default=10_000)
     args = parser.parse_args()
-    cases = load_cases(Path(args.questions))
+    cases = load_cases(*map(Path, args.questions))
     questions = [c["q"] for c in cases]
 
     kb = load_bundled()
@@ -125,12 +130,6 @@ def main() -> None:
     build_big = time.perf_counter() - t0
     lat_big = latencies(big_matcher.match, questions, repeat=1)
 
-    assistant = Assistant(kb)
-
-    def ours(case):
-        reply = assistant.ask(case["q"], preference=case["lang"], log=False)
-        return reply.answered, reply_json(reply)
-
     naive = naive_baseline(kb)
 
     def baseline(case):
@@ -138,22 +137,24 @@ def main() -> None:
         data = reply_json(entry_reply(case["q"], entry, case["lang"]))
         return score >= 80, data
 
-    acc, refusal = accuracy(cases, ours)
-    base_acc, base_refusal = accuracy(cases, baseline)
+    report = evaluate(matcher, cases, cv=5)
+    base_acc, base_refusal, base_wrong = accuracy(cases, baseline)
     lat_naive = latencies(lambda q: naive(q), questions)
     first, warm = startup_seconds()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"questions: {len(questions)} from {args.questions}")
+    print(f"questions: {len(questions)} from {', '.join(args.questions)}")
     print(f"bundled KB ({len(kb)} entries): index build {build_small * 1000:.0f} ms, "
           f"latency p50 {percentile(lat_small, 50):.2f} ms, p99 {percentile(lat_small, 99):.2f} ms")
     print(f"generated KB ({len(big)} entries): index build {build_big:.1f} s, "
           f"latency p50 {percentile(lat_big, 50):.2f} ms, p99 {percentile(lat_big, 99):.2f} ms")
     print(f"start-up to first answer: {first:.2f} s on a new database, {warm:.2f} s after")
     print(f"peak memory (this process, incl. the {len(big)}-entry index): {peak_mb:.0f} MB")
-    print(f"matcher:  accuracy {acc:.3f}, out-of-scope refused {refusal:.3f}, "
+    print(f"matcher (5-fold cross-validation): accuracy {report['accuracy']:.3f}, out-of-scope refused "
+          f"{report['refusal']:.3f}, confident wrong {report['confident_wrong_share']:.3f}, "
           f"latency p50 {percentile(lat_small, 50):.2f} ms")
     print(f"baseline: accuracy {base_acc:.3f}, out-of-scope refused {base_refusal:.3f}, "
+          f"confident wrong {base_wrong:.3f}, "
           f"latency p50 {percentile(lat_naive, 50):.2f} ms "
           f"(rapidfuzz extractOne over titles and questions, answered at WRatio >= 80)")
     print(f"mean latency bundled: {statistics.mean(lat_small):.2f} ms")
