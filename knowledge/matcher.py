@@ -271,7 +271,18 @@ class Matcher:
                     and process.extractOne(token, _LATIN_STOPWORDS, scorer=fuzz.ratio, score_cutoff=85)):
                 continue
             out.append(token)
-        return list(dict.fromkeys(out))[:MAX_QUERY_TOKENS]
+        return list(dict.fromkeys(self._sound_alike(out)))[:MAX_QUERY_TOKENS]
+
+    def _sound_alike(self, tokens: list[str]) -> list[str]:
+        """An unknown Khmer word that sounds like a known one (or a stop word) is that word."""
+        out: list[str] = []
+        for token in tokens:
+            if token in self._vocab_set or not KHMER_RE.fullmatch(token):
+                out.append(token)
+                continue
+            alike = self._roman.khmer_alike(token)
+            out.extend(self._tokens(alike) if alike else [token])
+        return out
 
     def _asked(self, tokens: list[str]) -> list[str]:
         """The tokens that ask about something the index knows (not greeting or thanks words)."""
@@ -328,7 +339,11 @@ class Matcher:
         if not tokens:
             return Reading(question, "unknown", romanized)
         features, unknown_share, unknown_words = self.features(tokens, limit + 3)
-        asked = scope_of(text) if romanized else scope_of(question)
+        asked = scope_of(question)
+        if romanized:  # the places named in Latin letters and those the rewriting put in Khmer
+            rewritten = scope_of(text)
+            asked = Scope(asked.places | rewritten.places, asked.years | rewritten.years,
+                          asked.peoples | rewritten.peoples)
         ranked = sorted(features, key=lambda i: (-_combine(features[i]), i))[:limit + 3]
         conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
         # Entries about another place or time than the question go last: never the answer.

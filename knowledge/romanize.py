@@ -29,6 +29,7 @@ from .text import STOPWORDS
 
 _HERE = Path(__file__).parent
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 10x faster
+_DIGITS_APART = re.compile(r"\d+(?:\.\d+)?|[^\d]+")
 # English and French function words: a question with more of them than Khmer words is not Khmer.
 _FUNCTION_WORDS = frozenset(w for w in STOPWORDS if w.isascii())
 
@@ -242,9 +243,11 @@ class RomanReader:
         Khmer word of the knowledge base, that is not an English word or a Latin word of the
         knowledge base) than are English or French function words.
         """
+        tokens = [part for t in tokens for part in _DIGITS_APART.findall(t)]  # "2khe" = "2 khe"
         other = sum(t in _FUNCTION_WORDS for t in tokens)
-        if self._surely_khmer(tokens) <= other:  # most questions stop here, without fuzzy matching
-            return None
+        if other or not any(t.isalpha() and not self._known_latin(t) for t in tokens):
+            if self._surely_khmer(tokens) <= other:  # most questions stop here, without fuzzy matching
+                return None
         rewritten, sure = self._rewrite(tokens)
         return rewritten if sure >= 1 and sure > other else None
 
@@ -283,12 +286,12 @@ class RomanReader:
                         break
             else:
                 word = self._word(keys[i], tokens[i])
-                if word != tokens[i] and keys[i] in self._vocab_keys:
-                    sure += 1
+                if word != tokens[i] and (keys[i] in self._vocab_keys or len(keys[i]) >= 6):
+                    sure += 1  # an exact spelling, or a long word close to one
                 if (word == tokens[i] and i + 1 < len(tokens) and keys[i] and keys[i + 1]
                         and not self._known_latin(tokens[i]) and not self._known_latin(tokens[i + 1])):
                     both = tokens[i] + tokens[i + 1]
-                    pair = self._word(joined_key(tokens[i:i + 2]), both, 85)
+                    pair = self._word(joined_key(tokens[i:i + 2]), both, 90)
                     if pair != both:  # a word typed in two parts ("kech prom")
                         out.append(pair)
                         i += 2
@@ -296,6 +299,11 @@ class RomanReader:
                 out.append(word)
                 i += 1
         return out, sure
+
+    def khmer_alike(self, word: str) -> str | None:
+        """The knowledge base's (or the lexicon's) Khmer word that a misspelt Khmer word sounds
+        like ("មិច" = "ម៉េច", "សុវត្តិភាព" = "សុវត្ថិភាព"), by their romanized keys."""
+        return self._vocab_keys.get(phonetic_key(romanize_khmer(word)))
 
     def _known_latin(self, token: str) -> bool:
         return token in self._latin_vocab or token in self._english

@@ -25,7 +25,7 @@ _HERE = Path(__file__).parent
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 10x faster
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 # Words that make a nationality the subject: "a Thai passport", "les citoyens français".
-_SUBJECTS = frozenset("""passport passports citizen citizens citizenship nationality nationalities national
+_SUBJECTS = frozenset("""passport passports passeport citizen citizens citizenship nationality nationalities national
 nationals people population person persons election elections vote voting government president law laws
 passeport passeports citoyen citoyens citoyenne citoyennete nationalite peuple gens personnes ressortissant
 ressortissants election elections gouvernement president loi lois""".split())
