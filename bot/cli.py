@@ -98,13 +98,49 @@ def coverage_summary(kb: KnowledgeBase) -> str:
     return "\n".join(lines)
 
 
-def cmd_kb_validate(args, config: Config) -> int:
-    path = Path(args.path) if args.path else (config.kb_path or None)
+def _kb_folder(args, config: Config) -> Path:
+    """The knowledge folder or file a `kb` command reads: the argument, DIASPORA_BOT_KB or the bundled one."""
     from knowledge.loader import bundled_path
-    kb = load_path(path or bundled_path())
-    print(f"OK: {path or bundled_path()}")
+    return Path(args.path) if args.path else (config.kb_path or bundled_path())
+
+
+def _read_source(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read the source text ({exc})") from None
+
+
+def cmd_kb_validate(args, config: Config) -> int:
+    path = _kb_folder(args, config)
+    kb = load_path(path)
+    if args.source:
+        from knowledge.evidence import validate
+        problems = validate(path, _read_source(args.source))
+        if problems:
+            print(f"{len(problems)} evidence problem(s) against {args.source}:", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"OK: {path}; every entry's quotes and numbers occur in {args.source}")
+    else:
+        print(f"OK: {path}")
     print(coverage_summary(kb))
     return EXIT_OK
+
+
+def cmd_kb_check_source(args, config: Config) -> int:
+    from knowledge.evidence import stale_entries
+    path = _kb_folder(args, config)
+    stale = stale_entries(path, _read_source(args.new_profile))
+    if not stale:
+        print(f"every entry's evidence still occurs in {args.new_profile}")
+        return EXIT_OK
+    for problems in stale.values():
+        for problem in problems:
+            print(problem)
+    print(f"{len(stale)} entr{'y' if len(stale) == 1 else 'ies'} to re-check: {', '.join(stale)}")
+    return EXIT_ERROR
 
 
 def cmd_kb_import(args, config: Config) -> int:
@@ -234,7 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     p = kb_sub.add_parser("validate", help="check a knowledge folder or file; print a coverage summary")
     p.add_argument("path", nargs="?", help="folder or YAML file (default: DIASPORA_BOT_KB or the bundled one)")
+    p.add_argument("--source", metavar="PROFILE", help="also check every entry's quotes and numbers "
+                                                       "against this text (the profile)")
     p.set_defaults(func=cmd_kb_validate)
+    p = kb_sub.add_parser("check-source", help="list the entries whose evidence is no longer in a new profile")
+    p.add_argument("new_profile", metavar="NEW_PROFILE", help="the new version of the profile (text)")
+    p.add_argument("--kb", dest="path", help="folder or YAML file (default: DIASPORA_BOT_KB or the bundled one)")
+    p.set_defaults(func=cmd_kb_check_source)
     p = kb_sub.add_parser("import", help="make a YAML/JSON file or folder the new current revision")
     p.add_argument("path")
     p.add_argument("--note", help="why (kept in the history)")
