@@ -8,8 +8,12 @@ from knowledge.schema import LANGS
 
 from .assistant import Assistant
 from .commands import help_lines
-from .render import reply_plain
+from .render import more_plain, reply_plain, sources_plain
 from .texts import KIND_NAMES, t
+
+# What the console accepts for the Telegram answer's More and Sources buttons.
+MORE_WORDS = frozenset({"more", "plus", "suite", "បន្ថែម", "អានបន្ថែម"})
+SOURCES_WORDS = frozenset({"sources", "source", "ប្រភព"})
 
 
 def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | None = None) -> int:
@@ -24,6 +28,7 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
 
     say(t("console_intro", lang, entries=len(assistant.kb)))
     choices: list[str] = []
+    last = None  # the last answer, for `more` and `sources` (the Telegram buttons)
     while True:
         if interactive:
             stdout.write("> ")
@@ -60,12 +65,20 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
             else:
                 say(t("choose_language", lang) + " en, km, fr")
             continue
+        if last is not None and text.casefold() in MORE_WORDS:
+            say(more_plain(last))
+            continue
+        if last is not None and text.casefold() in SOURCES_WORDS:
+            say("\n".join(sources_plain(last)))
+            continue
         if text.isdigit() and choices and 1 <= int(text) <= len(choices):
             reply = assistant.show(choices[int(text) - 1], lang)
             choices = [m.entry.id for m in reply.suggestions] if reply else []
-            say(reply_plain(reply))
+            last = reply if reply and reply.answered else last
+            say(reply_plain(reply, full=False))
             continue
         reply = assistant.ask(text, preference=preference)
         lang = reply.language if preference is None else preference
         choices = [m.entry.id for m in reply.suggestions]
-        say(reply_plain(reply))
+        last = reply if reply.answered else last
+        say(reply_plain(reply, full=False))

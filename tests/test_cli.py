@@ -30,7 +30,10 @@ def test_ask_json_passport_cites_ilo(env, capsys):
     assert code == 0 and data["answered"] and "US$20" in data["answer"]
     assert "https://www.ilo.org/wcmsp5/groups/public/---asia/---ro-bangkok/documents/publication/wcms_145704.pdf" in [
         s["url"] for s in data["sources"]]
-    assert set(data) == {"query", "language", "answered", "entry_id", "title", "answer", "sources", "score", "suggestions"}
+    assert set(data) == {"query", "language", "answered", "entry_id", "title", "short", "answer", "as_of", "sources",
+                         "score", "suggestions"}
+    assert "US$20" in data["short"] and len(data["short"]) <= 280 < len(data["answer"]) + 100
+    assert data["as_of"] == "2009"
 
 
 def test_ask_reads_many_questions_from_stdin(env, capsys, monkeypatch):
@@ -97,7 +100,8 @@ def test_stats_and_unanswered(env, capsys):
 def test_every_command_has_help(capsys):
     parser = build_parser()
     for args in (["chat"], ["ask"], ["run"], ["eval"], ["kb", "validate"], ["kb", "import"], ["kb", "export"],
-                 ["kb", "history"], ["kb", "rollback"], ["kb", "stats"], ["kb", "unanswered"]):
+                 ["kb", "history"], ["kb", "rollback"], ["kb", "stats"], ["kb", "unanswered"],
+                 ["kb", "check-source"]):
         with pytest.raises(SystemExit) as exc:
             parser.parse_args(args + ["--help"])
         assert exc.value.code == 0
@@ -111,5 +115,5 @@ def test_readme_documents_every_command():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert markdown_table() in readme
     for sub in ("chat", "ask", "run", "eval", "kb validate", "kb import", "kb export", "kb history",
-                "kb rollback", "kb stats", "kb unanswered"):
+                "kb rollback", "kb stats", "kb unanswered", "kb check-source"):
         assert f"diaspora-bot {sub}" in readme or f"`kb {sub.split()[-1]}" in readme, sub
