@@ -107,3 +107,10 @@ def test_khmer_reply_marks_review_with_a_short_marker(kb):
     [msg] = reply_html(entry_reply("q", kb.get("molvt"), "km"))
     marker = visible(msg).splitlines()[-1]
     assert marker == "មិនទាន់មានមនុស្សពិនិត្យ" and "។" not in marker  # a marker, not a sentence
+
+
+def test_hotline_questions_get_the_honest_entry(assistant):
+    for question in ("hotline number", "លេខទូរស័ព្ទស្ថានទូតខ្មែរនៅថៃ", "numero de telephone ambassade"):
+        reply = assistant.ask(question, log=False)
+        assert reply.answered and reply.entry.id == "contacts-hotlines-embassies", question
+    assert "no hotline, phone number or address" in reply_plain(assistant.ask("hotline number", log=False), full=False)
