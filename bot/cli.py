@@ -90,8 +90,11 @@ def coverage_summary(kb: KnowledgeBase) -> str:
         titled = sum(1 for e in kb.entries if lang in e.title and lang in e.answer)
         reviewed = sum(1 for e in kb.entries if lang in e.answer and (lang == "en" or e.reviewed.get(lang)))
         with_q = sum(1 for e in kb.entries if e.questions.get(lang))
+        with_short = sum(1 for e in kb.entries if lang in e.short)
         lines.append(f"{lang}: {titled}/{len(kb)} translated, {reviewed} reviewed by a person, "
-                     f"{with_q} with alternate questions")
+                     f"{with_q} with alternate questions, {with_short} with a short answer")
+    with_evidence = sum(1 for e in kb.entries if e.evidence)
+    lines.append(f"entries with evidence (quotes or footnotes): {with_evidence}/{len(kb)}")
     profile_only = [e.id for e in kb.entries if all("diasporafordevelopment.eu" in s.url for s in e.sources)]
     lines.append(f"entries citing only the profile (no footnote URL): {len(profile_only)}"
                  + (f" ({', '.join(profile_only)})" if profile_only else ""))

@@ -48,6 +48,9 @@ def test_ask_reads_many_questions_from_stdin(env, capsys, monkeypatch):
 def test_validate_bundled_prints_coverage(env, capsys):
     code, out, _ = run(capsys, "kb", "validate")
     assert code == 0 and "entries" in out and "km:" in out and "reviewed by a person" in out
+    import re
+    assert re.search(r"entries with evidence \(quotes or footnotes\): (\d+)/\1\n", out)  # all of them
+    assert re.search(r"km: (\d+)/\1 translated, .* \1 with a short answer", out)
 
 
 def test_validate_broken_file_exits_1_with_lines(env, capsys):
