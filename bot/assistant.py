@@ -77,6 +77,16 @@ class Reply:
     def suggestions(self) -> tuple[Match, ...]:
         return self.result.suggestions
 
+    @property
+    def short(self) -> str | None:
+        """The short answer to show first (None: the entry has none, show the answer)."""
+        return self.entry.short_text(self.language) if self.entry else None
+
+    @property
+    def as_of(self) -> str | None:
+        """The date the entry's time-sensitive facts hold for ("2009", "2025-08"), if any."""
+        return self.entry.as_of if self.entry else None
+
 
 def entry_reply(query: str, entry: Entry, language: str, result: MatchResult | None = None) -> Reply:
     """A reply that shows one entry (used for answers and for a chosen suggestion)."""

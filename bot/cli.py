@@ -174,21 +174,60 @@ def coverage_summary(kb: KnowledgeBase) -> str:
         titled = sum(1 for e in kb.entries if lang in e.title and lang in e.answer)
         reviewed = sum(1 for e in kb.entries if lang in e.answer and (lang == "en" or e.reviewed.get(lang)))
         with_q = sum(1 for e in kb.entries if e.questions.get(lang))
+        with_short = sum(1 for e in kb.entries if lang in e.short)
         lines.append(f"{lang}: {titled}/{len(kb)} translated, {reviewed} reviewed by a person, "
-                     f"{with_q} with alternate questions")
+                     f"{with_q} with alternate questions, {with_short} with a short answer")
+    with_evidence = sum(1 for e in kb.entries if e.evidence)
+    lines.append(f"entries with evidence (quotes or footnotes): {with_evidence}/{len(kb)}")
     profile_only = [e.id for e in kb.entries if all("diasporafordevelopment.eu" in s.url for s in e.sources)]
     lines.append(f"entries citing only the profile (no footnote URL): {len(profile_only)}"
                  + (f" ({', '.join(profile_only)})" if profile_only else ""))
     return "\n".join(lines)
 
 
-def cmd_kb_validate(args, config: Config) -> int:
+def _kb_folder(args, config: Config) -> Path:
+    """The knowledge folder or file a `kb` command reads: the argument, DIASPORA_BOT_KB or the bundled one."""
     from knowledge.loader import bundled_path
-    path = Path(args.path) if args.path else (config.kb_path or bundled_path())
+    return Path(args.path) if args.path else (config.kb_path or bundled_path())
+
+
+def _read_source(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read the source text ({exc})") from None
+
+
+def cmd_kb_validate(args, config: Config) -> int:
+    path = _kb_folder(args, config)
     kb = load_path(path) if path.is_dir() else _load_file(path)
-    print(f"OK: {path}")
+    if args.source:
+        from knowledge.evidence import validate
+        problems = validate(path, _read_source(args.source))
+        if problems:
+            print(f"{len(problems)} evidence problem(s) against {args.source}:", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"OK: {path}; every entry's quotes and numbers occur in {args.source}")
+    else:
+        print(f"OK: {path}")
     print(coverage_summary(kb))
     return EXIT_OK
+
+
+def cmd_kb_check_source(args, config: Config) -> int:
+    from knowledge.evidence import stale_entries
+    path = _kb_folder(args, config)
+    stale = stale_entries(path, _read_source(args.new_profile))
+    if not stale:
+        print(f"every entry's evidence still occurs in {args.new_profile}")
+        return EXIT_OK
+    for problems in stale.values():
+        for problem in problems:
+            print(problem)
+    print(f"{len(stale)} entr{'y' if len(stale) == 1 else 'ies'} to re-check: {', '.join(stale)}")
+    return EXIT_ERROR
 
 
 def _load_file(path: Path) -> KnowledgeBase:
@@ -229,7 +268,7 @@ def _confirm(args, question: str) -> bool:
 def _apply(args, config: Config, db, live, change, action: str, detail: str) -> int:
     """Show a prepared change, check the removal limit, confirm, store it; one path for import and rollback."""
     from .diff import format_diff
-    from .live import RevisionConflict, TooManyRemovals
+    from .live import RevisionConflict
     print(format_diff(change.diff, full=True))
     limit = config.max_removals
     too_many = change.removals > limit and not args.allow_removals
@@ -417,7 +456,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb_sub.add_parser("validate", help="check a knowledge folder or file; print a coverage summary")
     p.add_argument("path", nargs="?", help="folder, YAML, JSON or .xlsx file "
                                            "(default: DIASPORA_BOT_KB or the bundled one)")
+    p.add_argument("--source", metavar="PROFILE", help="also check every entry's quotes and numbers "
+                                                       "against this text (the profile)")
     p.set_defaults(func=cmd_kb_validate)
+    p = kb_sub.add_parser("check-source", help="list the entries whose evidence is no longer in a new profile")
+    p.add_argument("new_profile", metavar="NEW_PROFILE", help="the new version of the profile (text)")
+    p.add_argument("--kb", dest="path", help="folder or YAML file (default: DIASPORA_BOT_KB or the bundled one)")
+    p.set_defaults(func=cmd_kb_check_source)
     p = kb_sub.add_parser("import", help="show what a YAML/JSON/.xlsx file or folder changes; "
                                          "on confirmation, make it the new current revision")
     p.add_argument("path")

@@ -11,10 +11,13 @@ from typing import TextIO
 from knowledge.schema import LANGS
 
 from .assistant import Assistant
-from .render import reply_plain
+from .render import more_plain, reply_plain, sources_plain
 from .texts import KIND_NAMES, t
 
 QUIT = ("/quit", "/exit", "/q")
+# What the console accepts for the Telegram answer's More and Sources buttons.
+MORE_WORDS = frozenset({"more", "plus", "suite", "បន្ថែម", "អានបន្ថែម"})
+SOURCES_WORDS = frozenset({"sources", "source", "ប្រភព"})
 
 
 def help_text(lang: str) -> str:
@@ -35,6 +38,7 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
 
     say(t("console_intro", lang, entries=len(assistant.kb)))
     choices: list[str] = []
+    last = None  # the last answer, for `more` and `sources` (the Telegram buttons)
     while True:
         if interactive:
             stdout.write("> ")
@@ -72,6 +76,12 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
             else:
                 say(t("choose_language", lang) + " en, km, fr")
             continue
+        if last is not None and text.casefold() in MORE_WORDS:
+            say(more_plain(last))
+            continue
+        if last is not None and text.casefold() in SOURCES_WORDS:
+            say("\n".join(sources_plain(last)))
+            continue
         if command.startswith("/"):
             say(t("console_unknown_command", lang))
             continue
@@ -83,7 +93,8 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
             elif 1 <= number <= len(choices):
                 reply = assistant.show(choices[number - 1], lang)
                 choices = [m.entry.id for m in reply.suggestions] if reply else []
-                say(reply_plain(reply))
+                last = reply if reply and reply.answered else last
+                say(reply_plain(reply, full=False))
             else:
                 say(t("console_no_choice", lang, number=text))
             continue
@@ -93,4 +104,5 @@ def run(assistant: Assistant, stdin: TextIO, stdout: TextIO, language: str | Non
             say(help_text(lang))
             continue
         choices = [m.entry.id for m in reply.suggestions]
-        say(reply_plain(reply))
+        last = reply if reply.answered else last
+        say(reply_plain(reply, full=False))

@@ -4,7 +4,7 @@ answers, mean reciprocal rank; in-sample or by cross-validation.
 The question-set format is the one of shared/eval/dev_questions.yaml: each case has `q`, `lang`,
 optionally `kind` (romanized, km-misspelt, near-miss, plain, ...) and either `any` (substrings one
 of which must appear in the answer, its title or a source) or `expect: none` (the bot must not
-answer).
+answer; `allow: [ENTRY-ID]` lets an entry that says the knowledge base has no answer reply).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def fitting_cases(matcher: Matcher, cases: Sequence[dict]) -> list[Case]:
         if case.get("expect") != "none":
             def correct(entry, case=case) -> bool:
                 return _hit(reply_json(entry_reply(case["q"], entry, case["lang"])), case["any"])
-        out.append(Case(matcher.read(case["q"]), correct))
+        out.append(Case(matcher.read(case["q"]), correct, frozenset(case.get("allow") or ())))
     return out
 
 

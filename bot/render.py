@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from knowledge.figures import format_as_of
+
 from .assistant import Reply
 from .texts import t
 
@@ -72,22 +74,53 @@ def topics_text(lang: str) -> str:
     return t("unknown", lang, topics=t("topics_line", lang))
 
 
-def reply_html(reply: Reply) -> list[str]:
-    """Telegram HTML messages for a reply (at least one, each within the limit)."""
+def marker_text(reply: Reply) -> str:
+    """The short line under an answer: fell back to English / not yet reviewed, and the date it holds for."""
     lang = reply.language
+    parts = []
+    if reply.fell_back:
+        parts.append(t("fallback_note", lang))
+    elif reply.unreviewed:
+        parts.append(t("unreviewed_mark", lang))
+    if reply.as_of:
+        parts.append(t("as_of", lang, date=format_as_of(reply.as_of, lang)))
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def has_more(reply: Reply) -> bool:
+    """Whether the reply shows a short answer, so a full one is there to show."""
+    return reply.answered and reply.short is not None
+
+
+def reply_html(reply: Reply, full: bool = False, sources: bool = False) -> list[str]:
+    """Telegram HTML messages for a reply (at least one, each within the limit).
+
+    An answer shows its title, its short answer (the full one with `full`, or when there is no
+    short one) and a one-line marker. Its sources come with `sources_html` (the Sources button),
+    or at the end with `sources` (a message without buttons, e.g. sent inline).
+    """
     if reply.answered:
-        blocks = [f"<b>{esc(reply.title)}</b>", esc(reply.answer)]
-        notes = []
-        if reply.fell_back:
-            notes.append(t("fallback_note", lang))
-        elif reply.unreviewed:
-            notes.append(t("unreviewed_note", lang))
-        if notes:
-            blocks.append("<i>" + esc(" ".join(notes)) + "</i>")
-        links = [f'• <a href="{html.escape(s.url, quote=True)}">{esc(s.title_in(lang))}</a>' for s in reply.sources]
-        blocks.append(f"<b>{esc(t('sources', lang))}</b>\n" + "\n".join(links))
+        body = reply.answer if full or not has_more(reply) else reply.short
+        blocks = [f"<b>{esc(reply.title)}</b>", esc(body)]
+        marker = marker_text(reply)
+        if marker:
+            blocks.append(f"<i>{esc(marker)}</i>")
+        if sources:
+            blocks.append(_sources_block(reply, with_title=False))
         return split_blocks(blocks)
     return split_blocks([esc(non_answer_text(reply))])
+
+
+def sources_html(reply: Reply) -> list[str]:
+    """The sources of an answer as Telegram HTML: a heading with the entry's title and one link per source."""
+    return split_blocks([_sources_block(reply, with_title=True)])
+
+
+def _sources_block(reply: Reply, with_title: bool) -> str:
+    heading = f"<b>{esc(t('sources', reply.language))}</b>" + (f" {esc(reply.title or '')}" if with_title else "")
+    links = [f'• <a href="{html.escape(s.url, quote=True)}">{esc(s.title_in(reply.language))}</a>' for s in reply.sources]
+    return heading + "\n" + "\n".join(links)
 
 
 def non_answer_text(reply: Reply) -> str:
@@ -103,16 +136,26 @@ def non_answer_text(reply: Reply) -> str:
     return topics_text(lang)
 
 
-def reply_plain(reply: Reply) -> str:
-    """The reply as plain text for the console, suggestions numbered."""
+def reply_plain(reply: Reply, full: bool = True) -> str:
+    """The reply as plain text, suggestions numbered.
+
+    `full` (for `ask`): title, answer, marker and sources. Otherwise (the console chat) the short
+    answer and a hint that `more` and `sources` show the rest.
+    """
     lang = reply.language
     if reply.answered:
-        lines = [reply.title.upper() if reply.title.isascii() else reply.title, "", reply.answer]
-        if reply.fell_back:
-            lines += ["", t("fallback_note", lang)]
-        elif reply.unreviewed:
-            lines += ["", t("unreviewed_note", lang)]
-        lines += ["", t("sources", lang)] + [f"  - {s.title_in(lang)}: {s.url}" for s in reply.sources]
+        short = not full and has_more(reply)
+        lines = [reply.title.upper() if reply.title.isascii() else reply.title, "",
+                 reply.short if short else reply.answer]
+        marker = marker_text(reply)
+        if marker:
+            lines += ["", marker]
+        if short:
+            lines += ["", t("console_more_hint", lang)]
+        elif full:
+            lines += ["", *sources_plain(reply)]
+        else:
+            lines += ["", t("console_sources_hint", lang)]
         if reply.suggestions:
             lines += ["", t("see_also", lang)]
             lines += [f"  {i}. {m.entry.text('title', lang)[0]}" for i, m in enumerate(reply.suggestions, 1)]
@@ -125,6 +168,20 @@ def reply_plain(reply: Reply) -> str:
     return text
 
 
+def more_plain(reply: Reply) -> str:
+    """The full answer of the console's `more`: title, answer, marker and a hint for `sources`."""
+    lines = [reply.title.upper() if reply.title.isascii() else reply.title, "", reply.answer]
+    marker = marker_text(reply)
+    if marker:
+        lines += ["", marker]
+    return "\n".join(lines + ["", t("console_sources_hint", reply.language)])
+
+
+def sources_plain(reply: Reply) -> list[str]:
+    """The sources of an answer as plain-text lines."""
+    return [t("sources", reply.language)] + [f"  - {s.title_in(reply.language)}: {s.url}" for s in reply.sources]
+
+
 def reply_json(reply: Reply) -> dict:
     """The reply as the JSON object of `diaspora-bot ask --json`."""
     lang = reply.language
@@ -135,7 +192,9 @@ def reply_json(reply: Reply) -> dict:
         "answered": answered,
         "entry_id": reply.entry.id if answered else None,
         "title": reply.title if answered else None,
+        "short": reply.short if answered else None,
         "answer": reply.answer if answered else non_answer_text(reply),
+        "as_of": reply.as_of if answered else None,
         "sources": [{"title": s.title_in(lang), "url": s.url} for s in reply.sources] if answered else [],
         "score": round(reply.score, 1),
         "suggestions": [{"entry_id": m.entry.id, "title": m.entry.text("title", lang)[0], "score": m.score}

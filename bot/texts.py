@@ -138,10 +138,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "km": "(មិនទាន់មានជាភាសាខ្មែរនៅឡើយទេ ខាងក្រោមនេះជាភាសាអង់គ្លេស។)",
         "fr": "(Pas encore disponible en français : voici la version anglaise.)",
     },
-    "unreviewed_note": {
-        "en": "",
-        "km": "(ការបកប្រែនេះមិនទាន់ត្រូវបានពិនិត្យដោយមនុស្សនៅឡើយទេ។)",
-        "fr": "(Traduction pas encore relue par une personne.)",
+    "unreviewed_mark": {"en": "not yet reviewed by a person", "km": "មិនទាន់មានមនុស្សពិនិត្យ", "fr": "non relu par une personne"},
+    "as_of": {"en": "as of {date}", "km": "គិតត្រឹម {date}", "fr": "situation en {date}"},
+    "more_button": {"en": "More", "km": "អានបន្ថែម", "fr": "Lire la suite"},
+    "sources_button": {"en": "Sources", "km": "ប្រភព", "fr": "Sources"},
+    "console_more_hint": {
+        "en": "(Type “more” for the full answer, “sources” for its sources.)",
+        "km": "(សរសេរ “អានបន្ថែម” ដើម្បីអានចម្លើយពេញ ឬ “ប្រភព” ដើម្បីមើលប្រភព។)",
+        "fr": "(Tapez « plus » pour la réponse complète, « sources » pour ses sources.)",
+    },
+    "console_sources_hint": {
+        "en": "(Type “sources” for the sources.)",
+        "km": "(សរសេរ “ប្រភព” ដើម្បីមើលប្រភព។)",
+        "fr": "(Tapez « sources » pour les sources.)",
     },
     "greeting": {
         "en": "Hello! Ask me anything about working abroad, your rights or the Cambodian diaspora. /help shows examples.",

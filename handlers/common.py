@@ -12,7 +12,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.assistant import Reply, choose_language
-from bot.render import esc, reply_html, split_blocks
+from bot.render import esc, has_more, reply_html, split_blocks
 from bot.services import Services
 from bot.texts import LANGUAGE_NAMES, t
 from knowledge.labels import button_label
@@ -87,12 +87,18 @@ def entry_button(entry, lang: str, prefix: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(prefix + button_label(entry, lang), callback_data=f"e:{entry.id}")
 
 
-def reply_keyboard(reply: Reply, kb: KnowledgeBase,
-                   extra: list[InlineKeyboardButton] | None = None) -> InlineKeyboardMarkup | None:
-    """Buttons under an answer: related entries, feedback; or the 'did you mean' choices."""
+def reply_keyboard(reply: Reply, kb: KnowledgeBase, extra: list[InlineKeyboardButton] | None = None,
+                   full: bool = False) -> InlineKeyboardMarkup | None:
+    """Buttons under an answer: More (unless `full`), Sources, related entries, feedback; or the
+    'did you mean' choices."""
     lang = reply.language
     rows: list[list[InlineKeyboardButton]] = []
     if reply.answered:
+        # The language rides along: the reply's language may come from the question, not a setting.
+        row = [] if full or not has_more(reply) else [
+            InlineKeyboardButton(t("more_button", lang), callback_data=f"more:{lang}:{reply.entry.id}")]
+        row.append(InlineKeyboardButton(t("sources_button", lang), callback_data=f"src:{lang}:{reply.entry.id}"))
+        rows.append(row)
         for entry_id in reply.entry.related[:3]:
             entry = kb.get(entry_id)
             if entry is not None:

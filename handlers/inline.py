@@ -30,9 +30,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             continue
         reply = entry_reply(text, match.entry, lang)
         articles.append(InlineQueryResultArticle(
-            id=match.entry.id, title=reply.title[:100], description=reply.answer[:120],
-            input_message_content=InputTextMessageContent(
-                reply_html(reply)[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)))
+            id=match.entry.id, title=reply.title[:100], description=(reply.short or reply.answer)[:120],
+            input_message_content=InputTextMessageContent(  # no buttons there: the sources come along
+                reply_html(reply, sources=True)[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)))
     # The results follow the user's language: personal, and cached briefly.
     await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 

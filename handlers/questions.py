@@ -1,15 +1,20 @@
-"""Free-text questions, the entry buttons (related, 'did you mean') and feedback."""
+"""Free-text questions, the entry buttons (related, 'did you mean', More, Sources) and feedback."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.assistant import Reply
+from bot.render import reply_html, sources_html
 from bot.texts import t
+from knowledge.schema import LANGS
 
 from .handover import offer_button
-from .common import (in_group, language_inputs, menu_text, send_reply, send_text, services, user_key,
-                     user_language)
+from .common import (NO_PREVIEW, in_group, language_inputs, menu_text, reply_keyboard, send_html, send_reply,
+                     send_text, services, user_key, user_language)
 
 MAX_QUESTION_CHARS = 1000
 
@@ -77,6 +82,46 @@ async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send_reply(context, update.effective_chat.id, reply)
 
 
+async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The More button: the message becomes the full answer, in place."""
+    query = update.callback_query
+    await query.answer()
+    reply = await _button_reply(update, context)
+    if reply is None:
+        return
+    parts = reply_html(reply, full=True)
+    keyboard = reply_keyboard(reply, services(context).assistant.kb, full=True)
+    try:
+        await query.edit_message_text(parts[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                                      reply_markup=keyboard if len(parts) == 1 else None)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():  # a second tap before the first edit arrived
+            return
+        raise
+    if len(parts) > 1:  # longer than one message: the rest follows, buttons on the last
+        await send_html(context, update.effective_chat.id, parts[1:], keyboard)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The Sources button: the answer's sources, as links, in a new message."""
+    query = update.callback_query
+    await query.answer()
+    reply = await _button_reply(update, context)
+    if reply is not None:
+        await send_html(context, update.effective_chat.id, sources_html(reply))
+
+
+async def _button_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply | None:
+    """The reply a More/Sources button stands for ("more:<lang>:<entry id>"); if the entry is gone, say so."""
+    _, lang, entry_id = (update.callback_query.data.split(":", 2) + ["", ""])[:3]
+    if lang not in LANGS:
+        lang = user_language(context, update)
+    reply = services(context).assistant.show(entry_id, lang)
+    if reply is None:  # removed from the current revision, or forged data
+        await send_text(context, update.effective_chat.id, t("unknown", lang, topics=t("topics_line", lang)))
+    return reply
+
+
 async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Record a 👍/👎 on an entry (one vote per user and entry)."""
     query = update.callback_query
@@ -141,6 +186,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(feedback, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(none_of_these, pattern=r"^none$"))
     app.add_handler(CallbackQueryHandler(talk_to_person, pattern=r"^p:$"))
+    app.add_handler(CallbackQueryHandler(more, pattern=r"^more:"))
+    app.add_handler(CallbackQueryHandler(sources, pattern=r"^src:"))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, question))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND
                                    & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED, not_text))

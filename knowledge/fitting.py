@@ -29,6 +29,7 @@ class Case:
 
     reading: Reading
     correct: Callable[[object], bool] | None  # entry -> is it a right answer; None when out of scope
+    allowed: frozenset[str] = frozenset()  # out of scope, yet these entries may answer (one that says so)
 
 
 def _rows(cases: Sequence[Case]) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +59,7 @@ def fit_weights(x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.5
 def outcome(case: Case, result: MatchResult) -> str:
     """'right', 'wrong' (a confident wrong answer), 'refused' (right not to answer) or 'missed'."""
     if case.correct is None:
-        return "wrong" if result.answered else "refused"
+        return "wrong" if result.answered and result.best.entry.id not in case.allowed else "refused"
     if result.answered:
         return "right" if case.correct(result.best.entry) else "wrong"
     return "missed"

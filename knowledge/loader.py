@@ -13,13 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from .figures import AS_OF_RE, FIGURE_RE
 from .labels import MAX_LABEL, label_length
-from .schema import KINDS, LANGS, Entry, KnowledgeBase, Source
+from .schema import KINDS, LANGS, MAX_SHORT_CHARS, Entry, Evidence, KnowledgeBase, Source
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # short enough for 64-byte callback data
 ENTRY_FIELDS = {
-    "id", "kind", "title", "answer", "questions", "keywords", "sources",
+    "id", "kind", "title", "answer", "short", "questions", "keywords", "sources", "evidence", "as_of",
     "year", "period", "country", "related", "reviewed", "label",
 }
 REQUIRED_FIELDS = ("id", "kind", "title", "answer", "sources")
@@ -137,6 +138,12 @@ def parse_yaml(text: str | bytes, name: str) -> object:
 
 # --- Validation -------------------------------------------------------------------------------
 
+def _with_lines(items: list, line: int):
+    """(item, its line) for each item of a parsed list (`line` when lines are unknown)."""
+    for i, item in enumerate(items):
+        yield item, items.item_lines[i] if isinstance(items, _LineList) else line
+
+
 class _Checker:
     """Collects problems while turning parsed documents into entries."""
 
@@ -163,8 +170,11 @@ class _Checker:
         for lang, value, at in self.languages(file, raw, line, field):
             if not isinstance(value, str) or not value.strip():
                 self.err(file, at, f"'{field}.{lang}' must be a non-empty text")
-            else:
-                out[lang] = value.strip()
+                continue
+            out[lang] = value.strip()
+            stray = FIGURE_RE.sub("", value)
+            if "{" in stray or "}" in stray:
+                self.err(file, at, f"'{field}.{lang}': braces are only for figures, like {{2782}} or {{8.76%}}")
         if required_en and "en" not in out and not any(p.message.startswith(f"'{field}.en'") for p in self.problems):
             self.err(file, line, f"'{field}' has no English ('en') text")
         return out
@@ -198,8 +208,7 @@ class _Checker:
             self.err(file, line, "'sources' must be a non-empty list of {title, url}")
             return ()
         out = []
-        for i, item in enumerate(raw):
-            at = raw.item_lines[i] if isinstance(raw, _LineList) else line
+        for item, at in _with_lines(raw, line):
             if not isinstance(item, dict):
                 self.err(file, at, "a source must be a mapping with 'title' and 'url'")
                 continue
@@ -217,6 +226,37 @@ class _Checker:
                 self.err(file, at, f"source {str(title)[:60]!r} needs an http(s) 'url'")
             elif isinstance(title, str) and title.strip():
                 out.append(Source(title.strip(), url.strip(), titles))
+        return tuple(out)
+
+    def short(self, file: str, raw: object, line: int, answer: dict[str, str]) -> dict[str, str]:
+        out = self.texts(file, raw, line, "short", False)
+        for lang, text in out.items():
+            at = raw.key_lines.get(lang, line) if isinstance(raw, _LineDict) else line
+            if len(text) > MAX_SHORT_CHARS:
+                self.err(file, at, f"'short.{lang}' has {len(text)} characters (at most {MAX_SHORT_CHARS})")
+            if answer and lang not in answer:
+                self.err(file, at, f"'short.{lang}' has no answer in the same language")
+        return out
+
+    def evidence(self, file: str, raw: object, line: int) -> tuple[Evidence, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.err(file, line, "'evidence' must be a non-empty list of {quote: text} or {footnote: number}")
+            return ()
+        out = []
+        for item, at in _with_lines(raw, line):
+            quote = item.get("quote") if isinstance(item, dict) else None
+            footnote = item.get("footnote") if isinstance(item, dict) else None
+            if isinstance(footnote, str) and footnote.strip().isascii() and footnote.strip().isdigit():
+                footnote = int(footnote)  # a spreadsheet cell holds text
+            if not isinstance(item, dict) or len(item) != 1 or not ({"quote", "footnote"} & set(item)):
+                self.err(file, at, "an evidence item is either {quote: \"text from the profile\"} or {footnote: N}")
+            elif "quote" in item and (not isinstance(quote, str) or not quote.strip()):
+                self.err(file, at, "an evidence quote must be a non-empty text")
+            elif "footnote" in item and (not isinstance(footnote, int) or isinstance(footnote, bool)
+                                         or not 1 <= footnote <= 999):
+                self.err(file, at, f"footnote {footnote!r} must be a whole number like 18")
+            else:
+                out.append(Evidence(quote=quote.strip() if quote is not None else None, footnote=footnote))
         return tuple(out)
 
     def entry(self, file: str, raw: object, line: int) -> Entry | None:
@@ -243,6 +283,14 @@ class _Checker:
         title = self.texts(file, raw.get("title"), kl.get("title", line), "title", True) if "title" in raw else {}
         label = self.labels(file, raw.get("label"), kl.get("label", line)) if "label" in raw else {}
         answer = self.texts(file, raw.get("answer"), kl.get("answer", line), "answer", True) if "answer" in raw else {}
+        short = self.short(file, raw.get("short"), kl.get("short", line), answer) if "short" in raw else {}
+        evidence = self.evidence(file, raw.get("evidence"), kl.get("evidence", line)) if "evidence" in raw else ()
+        as_of = raw.get("as_of")
+        if as_of is not None:
+            as_of = str(as_of)
+            if not AS_OF_RE.match(as_of):
+                self.err(file, kl.get("as_of", line), f"as_of {as_of!r} must be a year or a year and month, "
+                                                      "like 2009 or \"2025-08\"")
         questions = self.phrase_lists(file, raw.get("questions"), kl.get("questions", line), "questions")
         keywords = self.phrase_lists(file, raw.get("keywords"), kl.get("keywords", line), "keywords")
         sources = self.sources(file, raw.get("sources"), kl.get("sources", line)) if "sources" in raw else ()
@@ -269,7 +317,8 @@ class _Checker:
         return Entry(
             id=entry_id, kind=kind, title=title, answer=answer, questions=questions,
             keywords=keywords, sources=sources, year=year, period=period, country=country,
-            related=tuple(related), reviewed=dict(reviewed), label=label,
+            related=tuple(related), reviewed=dict(reviewed), label=label, short=short, evidence=evidence,
+            as_of=as_of,
         )
 
     def synonyms(self, file: str, raw: object, line: int) -> dict[str, list[tuple[str, ...]]]:

@@ -6,7 +6,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from .figures import render_figures
+
 LANGS = ("en", "km", "fr")
+MAX_SHORT_CHARS = 280
 KINDS = ("fact", "right", "policy", "obstacle", "practice", "institution", "organisation", "about")
 
 
@@ -28,6 +31,17 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What a claim rests on: a verbatim quote from the profile, or the number of a footnote it cites."""
+
+    quote: str | None = None
+    footnote: int | None = None
+
+    def to_data(self) -> dict:
+        return {"quote": self.quote} if self.quote is not None else {"footnote": self.footnote}
+
+
+@dataclass(frozen=True)
 class Entry:
     """One answerable item of knowledge, in up to three languages."""
 
@@ -44,13 +58,21 @@ class Entry:
     related: tuple[str, ...] = ()
     reviewed: dict[str, bool] = field(default_factory=dict)
     label: dict[str, str] = field(default_factory=dict)
+    short: dict[str, str] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
+    as_of: str | None = None
 
     def text(self, field_name: str, lang: str) -> tuple[str, bool]:
-        """The title or answer in `lang`, and whether it fell back to English."""
+        """The title or answer in `lang` (figures formatted), and whether it fell back to English."""
         texts: dict[str, str] = getattr(self, field_name)
         if texts.get(lang):
-            return texts[lang], False
-        return texts["en"], lang != "en"
+            return render_figures(texts[lang], lang), False
+        return render_figures(texts["en"], "en"), lang != "en"
+
+    def short_text(self, lang: str) -> str | None:
+        """The short answer in the language the answer is shown in, or None (show the answer)."""
+        shown = lang if lang in self.answer else "en"
+        return render_figures(self.short[shown], shown) if self.short.get(shown) else None
 
     def to_data(self) -> dict:
         """The entry as the plain structure of the YAML schema (for export and revisions)."""
@@ -62,9 +84,15 @@ class Entry:
             data["label"] = _by_lang(self.label, str)
         data["title"] = _by_lang(self.title, str)
         data["answer"] = _by_lang(self.answer, str)
+        if self.short:
+            data["short"] = _by_lang(self.short, str)
         data["questions"] = _by_lang(self.questions, list)
         data["keywords"] = _by_lang(self.keywords, list)
         data["sources"] = [s.to_data() for s in self.sources]
+        if self.evidence:
+            data["evidence"] = [e.to_data() for e in self.evidence]
+        if self.as_of is not None:
+            data["as_of"] = self.as_of
         if self.related:
             data["related"] = list(self.related)
         if self.reviewed:

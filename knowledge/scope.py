@@ -120,7 +120,12 @@ def entry_years(entry: Entry, words: set[str]) -> frozenset[int]:
 
 
 def conflict(question: Scope, entry: Scope, entry_country: str | None = None) -> str | None:
-    """What the question asks about that the entry does not cover (a place id or a year), or None."""
+    """What the question asks about that the entry does not cover (a place id or a year), or None.
+
+    An entry whose country is "any" speaks to every place (e.g. "the profile gives no hotline").
+    """
+    if (entry_country or "").strip().casefold() == "any":
+        return None
     for people in sorted(question.peoples):
         if scope_of(entry_country or "").places != {people}:
             return people

@@ -122,7 +122,7 @@ async def test_teach_an_unanswered_question(api, running):
     await press(api, teach)
     await api.wait_for(lambda s: "Taught" in (s.message(ADMIN, listing["message_id"]) or {}).get("text", ""))
     again = await say(api, question, USER)
-    assert "<a href=" in again["text"]  # now a cited answer
+    assert button(again, "src:")  # now an answer, with its Sources button
     assert svc(running).assistant.ask(question, log=False).answered
     assert question not in [r["question"] for r in svc(running).query_log.unanswered()]
     assert svc(running).audit.recent()[0]["action"] == "teach"

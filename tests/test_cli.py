@@ -30,7 +30,10 @@ def test_ask_json_passport_cites_ilo(env, capsys):
     assert code == 0 and data["answered"] and "US$20" in data["answer"]
     assert "https://www.ilo.org/wcmsp5/groups/public/---asia/---ro-bangkok/documents/publication/wcms_145704.pdf" in [
         s["url"] for s in data["sources"]]
-    assert set(data) == {"query", "language", "answered", "entry_id", "title", "answer", "sources", "score", "suggestions"}
+    assert set(data) == {"query", "language", "answered", "entry_id", "title", "short", "answer", "as_of", "sources",
+                         "score", "suggestions"}
+    assert "US$20" in data["short"] and len(data["short"]) <= 280 < len(data["answer"]) + 100
+    assert data["as_of"] == "2009"
 
 
 def test_ask_reads_many_questions_from_stdin(env, capsys, monkeypatch):
@@ -45,6 +48,9 @@ def test_ask_reads_many_questions_from_stdin(env, capsys, monkeypatch):
 def test_validate_bundled_prints_coverage(env, capsys):
     code, out, _ = run(capsys, "kb", "validate")
     assert code == 0 and "entries" in out and "km:" in out and "reviewed by a person" in out
+    import re
+    assert re.search(r"entries with evidence \(quotes or footnotes\): (\d+)/\1\n", out)  # all of them
+    assert re.search(r"km: (\d+)/\1 translated, .* \1 with a short answer", out)
 
 
 def test_validate_broken_file_exits_1_with_lines(env, capsys):
@@ -98,7 +104,8 @@ def test_stats_and_unanswered(env, capsys):
 def test_every_command_has_help(capsys):
     parser = build_parser()
     for args in (["chat"], ["ask"], ["link"], ["run"], ["eval"], ["kb", "validate"], ["kb", "import"], ["kb", "export"],
-                 ["kb", "history"], ["kb", "rollback"], ["kb", "stats"], ["kb", "unanswered"]):
+                 ["kb", "history"], ["kb", "rollback"], ["kb", "stats"], ["kb", "unanswered"],
+                 ["kb", "check-source"]):
         with pytest.raises(SystemExit) as exc:
             parser.parse_args(args + ["--help"])
         assert exc.value.code == 0
@@ -112,7 +119,7 @@ def test_readme_documents_every_command():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert markdown_table() in readme
     for sub in ("chat", "ask", "link", "run", "eval", "kb validate", "kb import", "kb export", "kb history",
-                "kb rollback", "kb stats", "kb unanswered"):
+                "kb rollback", "kb stats", "kb unanswered", "kb check-source"):
         assert f"diaspora-bot {sub}" in readme or f"`kb {sub.split()[-1]}" in readme, sub
 
 

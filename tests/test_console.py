@@ -1,5 +1,5 @@
 """The console chat: its own help, numbers and commands handled (never logged), help intent,
-'none of these'."""
+'none of these', short answers first with `more` and `sources` as the Telegram buttons."""
 
 from __future__ import annotations
 
@@ -48,3 +48,27 @@ def test_none_of_these_offers_to_rephrase(assistant, monkeypatch):
     assert "0. None of these" in out
     assert "Try asking again in other words" in out
     assert chat(assistant, "0\n").count("There is no choice 0") == 1  # no list shown yet
+
+
+def chat_lines(assistant, lines):
+    out = io.StringIO()
+    assert console.run(assistant, io.StringIO("\n".join(lines) + "\n"), out) == 0
+    return out.getvalue().split("\n\n")
+
+
+def test_short_answer_then_more_then_sources(assistant):
+    reply = assistant.ask("How much does a passport cost for a migrant worker?", log=False)
+    out = "\n\n".join(chat_lines(assistant, ["How much does a passport cost for a migrant worker?", "more", "sources"]))
+    short_at = out.index(reply.short)
+    more_at = out.index(reply.answer)
+    sources_at = out.index("https://www.ilo.org/wcmsp5/groups/public/---asia/---ro-bangkok/documents/publication/wcms_145704.pdf")
+    assert short_at < more_at < sources_at
+    assert out[:more_at].count("http") == 0  # no links before `sources`
+    assert "As of 2009" in out
+
+
+def test_more_in_khmer_and_before_any_answer(assistant):
+    out = "\n\n".join(chat_lines(assistant, ["more", "លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន", "អានបន្ថែម"]))
+    km = assistant.ask("លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន", log=False)
+    assert km.answer in out and km.short in out
+    assert "“អានបន្ថែម”" in out  # the hint under the short answer, in Khmer

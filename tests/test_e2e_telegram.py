@@ -15,6 +15,18 @@ def texts(api, chat_id=USER):
     return [m["text"] for m in api.sent_messages(chat_id)]
 
 
+def buttons(msg):
+    """(label, callback data) of a message's buttons."""
+    return [(b["text"], b.get("callback_data")) for row in (msg.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row]
+
+
+def visible_len(html_text):
+    import html
+    import re
+    return len(html.unescape(re.sub(r"<[^>]+>", "", html_text)).encode("utf-16-le")) // 2
+
+
 async def test_start_welcomes_with_language_buttons(api, running):
     api.push_command("/start", user_id=USER)
     await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 2)
@@ -26,12 +38,39 @@ async def test_start_welcomes_with_language_buttons(api, running):
     assert [c["command"] for c in api.my_commands()][:2] == ["start", "help"]
 
 
-async def test_question_gets_cited_answer(api, running):
+async def test_question_gets_short_answer_then_more_and_sources(api, running):
     api.push_message("How much does a passport cost for a migrant worker?", user_id=USER)
     await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 1)
-    text = api.sent_messages(USER)[0]["text"]
-    assert "US$20" in text
-    assert '<a href="https://www.ilo.org/wcmsp5/groups/public/---asia/---ro-bangkok/documents/publication/wcms_145704.pdf">' in text
+    [short] = api.sent_messages(USER)
+    assert "US$20" in short["text"] and "As of 2009" in short["text"]
+    labels = buttons(short)
+    assert labels[:2] == [("More", "more:en:subdecree-68-2009"), ("Sources", "src:en:subdecree-68-2009")]
+    assert visible_len(short["text"]) + sum(len(label) for label, _ in labels[:2]) <= 450
+
+    api.push_callback("more:en:subdecree-68-2009", user_id=USER, message_id=short["message_id"])
+    await api.wait_for(lambda s: "does not say whether" in s.message(USER, short["message_id"])["text"])
+    edited = api.message(USER, short["message_id"])
+    assert len(api.sent_messages(USER)) == 2  # the same message, edited: no new one
+    assert "Ministry of Interior" in edited["text"]  # the full answer
+    assert [d for _, d in buttons(edited)][0] == "src:en:subdecree-68-2009"  # More is gone, Sources stays
+
+    api.push_callback("src:en:subdecree-68-2009", user_id=USER, message_id=short["message_id"])
+    await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 3)
+    sources = api.sent_messages(USER)[-1]["text"]
+    assert '<a href="https://www.ilo.org/wcmsp5/groups/public/---asia/---ro-bangkok/documents/publication/wcms_145704.pdf">' in sources
+    assert len(api.calls_to("answerCallbackQuery")) == 2
+    assert api.errors == []
+
+
+async def test_more_and_sources_in_khmer_follow_the_answer_language(api, running):
+    api.push_message("លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន?", user_id=USER, language_code="en")
+    await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 1)
+    [short] = api.sent_messages(USER)
+    assert buttons(short)[:2] == [("អានបន្ថែម", "more:km:subdecree-68-2009"), ("ប្រភព", "src:km:subdecree-68-2009")]
+    assert "មិនទាន់មានមនុស្សពិនិត្យ" in short["text"]  # the short marker, not a sentence
+    api.push_callback("src:km:subdecree-68-2009", user_id=USER, message_id=short["message_id"])
+    await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 2)
+    assert api.sent_messages(USER)[-1]["text"].startswith("<b>ប្រភព៖</b>")
     assert api.errors == []
 
 
@@ -48,9 +87,9 @@ async def test_khmer_and_french_questions_get_answers_in_their_language(api, run
     await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 1)
     api.push_message("Le Cambodge autorise-t-il la double nationalité ?", user_id=USER, language_code="en")
     await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 2)
-    km, fr = texts(api)
-    assert "ប្រភព" in km and "20" in km
-    assert "Sources :" in fr and "nationalit" in fr
+    km, fr = api.sent_messages(USER)
+    assert ("ប្រភព", "src:km:subdecree-68-2009") in buttons(km) and "20" in km["text"]
+    assert "nationalit" in fr["text"] and any(data.startswith("src:fr:") for _, data in buttons(fr))
     assert api.errors == []
 
 
@@ -62,7 +101,7 @@ async def test_language_choice_is_remembered(api, running):
     api.push_message("passport price", user_id=USER)
     await api.wait_for(lambda s: len(s.sent_messages(USER)) >= 4)
     assert texts(api)[2] == "Je répondrai en français."
-    assert "Sources :" in texts(api)[3]
+    assert ("Lire la suite", "more:fr:subdecree-68-2009") in buttons(api.sent_messages(USER)[3])
 
 
 def test_bot_process_answers_and_stops_on_sigterm(api, tmp_path):
@@ -81,8 +120,8 @@ def test_bot_process_answers_and_stops_on_sigterm(api, tmp_path):
     assert proc.returncode == 0, err
     # Replies to one chat may arrive in any order until updates of one chat are handled in order.
     assert any("Hello!" in text for text in texts(api))
-    answer = next(text for text in texts(api) if "dual" in text.lower())
-    assert "<a href=" in answer
+    answer = next(m for m in api.sent_messages(USER) if "dual" in m["text"].lower())
+    assert any(data.startswith("src:") for _, data in buttons(answer))
     assert api.errors == []
     assert api.token not in err and api.token not in out
 

@@ -116,7 +116,7 @@ def test_source_titles_in_the_reply_language_where_the_source_has_one():
     from knowledge.loader import load_data
 
     kb = load_text(TRANSLATED_SOURCE, "kb.yaml")
-    [km_html] = reply_html(entry_reply("q", kb.get("sample"), "km"))
+    [km_html] = reply_html(entry_reply("q", kb.get("sample"), "km"), sources=True)
     assert ">ឯកសារ</a>" in km_html and ">Only English</a>" in km_html and "The profile" not in km_html
     assert "Le profil: https://" in reply_plain(entry_reply("q", kb.get("sample"), "fr"))
     assert reply_json(entry_reply("q", kb.get("sample"), "en"))["sources"][0]["title"] == "The profile"

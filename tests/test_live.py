@@ -16,6 +16,8 @@ def changed(kb, entry_id: str, **fields):
     entry = next(e for e in data["entries"] if e["id"] == entry_id)
     for name, value in fields.items():
         entry[name] = value
+    if "answer" in fields and "short" not in fields:  # a short answer needs its language's answer
+        entry["short"] = {lang: text for lang, text in entry.get("short", {}).items() if lang in fields["answer"]}
     return load_data(data)
 
 

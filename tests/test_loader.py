@@ -95,3 +95,44 @@ def test_round_trip_through_data(kb):
     from knowledge.loader import load_data
     again = load_data(kb.to_data())
     assert again.content_hash() == kb.content_hash()
+
+
+def test_short_answer_evidence_and_as_of_load():
+    kb = load_text(GOOD.replace('    answer: {en: "A passport costs US$20."}', """    answer: {en: "A passport costs US${20}.", fr: "Un passeport coûte {20} dollars US."}
+    short: {en: "US$20 a passport.", fr: "{20} dollars US."}""").replace(
+        '      - {title: ILO, url: "https://www.ilo.org/x.pdf"}', """      - {title: ILO, url: "https://www.ilo.org/x.pdf"}
+    evidence:
+      - quote: "passport costs to US$20"
+      - footnote: 6
+    as_of: 2009"""), "kb.yaml")
+    entry = kb.get("passport")
+    assert entry.short == {"en": "US$20 a passport.", "fr": "{20} dollars US."}
+    assert [(e.quote, e.footnote) for e in entry.evidence] == [("passport costs to US$20", None), (None, 6)]
+    assert entry.as_of == "2009"
+    assert entry.short_text("km") == "US$20 a passport."  # no Khmer answer: the English one is shown
+    assert kb.get("moi").short_text("en") is None
+
+
+def test_short_answer_too_long_and_bad_evidence_are_reported_with_lines():
+    bad = GOOD.replace('    answer: {en: "A passport costs US$20."}', """    answer: {en: "A passport costs US$20."}
+    short:
+      en: "%s"
+      km: "ខ្លី"
+    evidence:
+      - quote: ""
+      - footnote: many
+      - {quote: a, footnote: 2}
+    as_of: "August 2025"
+""" % ("x" * 281))
+    found = problems(bad)
+    assert "kb.yaml:8: 'short.en' has 281 characters (at most 280)" in found
+    assert "kb.yaml:9: 'short.km' has no answer in the same language" in found
+    assert "kb.yaml:11: an evidence quote must be a non-empty text" in found
+    assert "kb.yaml:12: footnote 'many' must be a whole number like 18" in found
+    assert any(p.startswith("kb.yaml:13: an evidence item is either") for p in found)
+    assert any(p.startswith("kb.yaml:14: as_of 'August 2025' must be a year") for p in found)
+
+
+def test_braces_are_only_for_figures():
+    found = problems(GOOD.replace('answer: {en: "A passport costs US$20."}', 'answer: {en: "A passport costs {US$20}."}'))
+    assert found[0] == "kb.yaml:6: 'answer.en': braces are only for figures, like {2782} or {8.76%}"

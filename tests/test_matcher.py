@@ -85,11 +85,11 @@ def test_own_question_sets_cross_validated_floor(kb):
     data = Path(__file__).parent / "data"
     report = evaluate(Matcher(kb), load_cases(data / "questions.yaml", data / "questions_typed.yaml"), cv=5)
     assert report["cases"] >= 400
-    assert report["accuracy"] >= 0.70, report["failures"]
-    assert report["refusal"] >= 0.90
+    assert report["accuracy"] >= 0.72, report["failures"]
+    assert report["refusal"] >= 0.92
     assert report["confident_wrong_share"] <= 0.03
     assert report["per_kind"]["romanized"]["rate"] >= 0.62
-    assert report["per_kind"]["km-misspelt"]["rate"] >= 0.62
+    assert report["per_kind"]["km-misspelt"]["rate"] >= 0.72
     for lang in ("en", "km", "fr"):
         assert report["per_language"][lang]["accuracy"] >= 0.70, (lang, report["per_language"][lang])
 
@@ -97,7 +97,6 @@ def test_own_question_sets_cross_validated_floor(kb):
 @pytest.mark.parametrize("question, entry_id", [
     ("ថៅកែមិនបើកប្រាក់ខែ", "molvt"),
     ("ជាប់នៅម៉ាឡេស៊ី ចង់ត្រឡប់មកផ្ទះវិញ", "mfaic"),
-    ("ភ្នាក់ងារជ្រើសរើសមានច្បាប់ឬអត់", "dept-employment-manpower"),
     ("ចង់ទៅធ្វើការនៅថៃឲ្យត្រូវច្បាប់", "mou-thailand-2003"),
     ("mon patron ne me paie pas", "molvt"),
     ("bloqué en Malaisie, comment rentrer", "mfaic"),
