@@ -253,7 +253,7 @@ class InboxPoller:
                                       "(401/404): check TELEGRAM_BOT_TOKEN")
                     return
                 failing = failing or self._failing("Telegram refused the bot token (401/404)")
-                delay = min(max(delay * 2, 0.5), 15.0)
+                delay = min(max(delay * 2, 0.5), 5.0)
                 continue
             except RetryAfter as exc:
                 delay = float(exc.retry_after if isinstance(exc.retry_after, (int, float))
