@@ -7,6 +7,7 @@ this one does the same work for a fraction of that, which is most of the bot's C
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -60,7 +61,19 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as exc:
-            raise TimedOut from exc
+        except asyncio.TimeoutError:
+            raise TimedOut from None
+        except aiohttp.InvalidURL:
+            raise NetworkError("aiohttp.InvalidURL: the Bot API URL is not valid") from None
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+            # aiohttp's texts may hold the request URL, and so the token: never chain or copy it.
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {str(exc).replace(url, '<Bot API URL>')}") from None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict:
+        """The JSON of a response; a malformed or truncated one is a network error (retried), and
+        its content is never logged (it may hold users' messages)."""
+        try:
+            return json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise NetworkError(f"the Bot API sent a response that is not valid JSON ({len(payload)} bytes)") from None

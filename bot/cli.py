@@ -11,7 +11,10 @@ from pathlib import Path
 from knowledge.loader import KnowledgeBaseInvalid, load_path, load_text
 from knowledge.schema import KINDS, LANGS, KnowledgeBase
 
-from .config import Config, ConfigError
+from storage.db import DatabaseUnusable
+from storage.users import SecretUnusable
+
+from .config import Config, ConfigError, FatalError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 # The project's own question sets (in a checkout): what `calibrate` fits on by default.
@@ -21,6 +24,33 @@ DEFAULT_QUESTION_SETS = [_TESTS_DATA / "questions.yaml", _TESTS_DATA / "question
 
 class CliError(Exception):
     """An error the user can fix; printed without a traceback."""
+
+
+def _bounded_int(low: int, high: int, what: str):
+    """An argparse type: a whole number (ASCII digits only) between low and high."""
+    def parse(raw: str) -> int:
+        text = raw.strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()):
+            raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}, not {text}")
+        return value
+    return parse
+
+
+def _listen_address(raw: str) -> str:
+    """An argparse type: an IP address or a host name to listen on."""
+    import ipaddress
+    import re
+    try:
+        ipaddress.ip_address(raw)
+        return raw
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9.]+", raw) or not re.fullmatch(r"(?=.{1,253}$)[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*", raw):
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an IP address or host name")
+    return raw
 
 
 def _open_live(config: Config):
@@ -400,8 +430,15 @@ def _change_options(p: argparse.ArgumentParser) -> None:
                    help="allow removing more entries than DIASPORA_BOT_MAX_REMOVALS (default 5)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported on one line (and exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="diaspora-bot",
         description="Answers Cambodian migrant workers' and diaspora members' questions, with sources.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -429,8 +466,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.add_argument("--webhook", metavar="URL", help="use a webhook at this public URL instead of long polling")
-    p.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8443, help="webhook: port to listen on (default 8443)")
+    p.add_argument("--listen", type=_listen_address, default="127.0.0.1",
+                   help="webhook: address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_bounded_int(1, 65535, "the port"), default=8443,
+                   help="webhook: port to listen on (default 8443)")
     p.add_argument("--secret-token", help="webhook: secret token Telegram must send "
                                            "(default: TELEGRAM_WEBHOOK_SECRET, else generated)")
     p.set_defaults(func=cmd_run)
@@ -474,17 +513,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_kb_export)
     p = kb_sub.add_parser("history", help="list recent revisions")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_bounded_int(1, 10_000, "the limit"), default=20)
     p.set_defaults(func=cmd_kb_history)
     p = kb_sub.add_parser("rollback", help="make revision N's content the new current revision "
                                            "(shows the revisions it undoes and asks)")
-    p.add_argument("revision", type=int, metavar="N")
+    p.add_argument("revision", type=_bounded_int(1, 2**63 - 1, "a revision number"), metavar="N")
     _change_options(p)
     p.set_defaults(func=cmd_kb_rollback)
     p = kb_sub.add_parser("stats", help="questions per day and language, share answered, top entries")
     p.set_defaults(func=cmd_kb_stats)
     p = kb_sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
-    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--limit", type=_bounded_int(1, 10_000, "the limit"), default=30)
     p.set_defaults(func=cmd_kb_unanswered)
     return parser
 
@@ -504,6 +543,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CliError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
+    except (FatalError, DatabaseUnusable, SecretUnusable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a file named in the configuration cannot be read
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

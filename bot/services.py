@@ -8,8 +8,11 @@ import sqlite_utils
 
 from storage.audit import AuditLog
 from storage.db import open_database
+from storage.handover import Handover
+from storage.inbox import Inbox
 from storage.querylog import QueryLog
 from storage.users import UserData, UserKeys, load_or_create_secret
+from storage.writer import BackgroundWriter, DirectWriter
 
 from .assistant import Assistant
 from .config import Config
@@ -17,6 +20,9 @@ from .live import LiveKnowledge
 
 
 QUERY_LOG_BATCH = 20
+# The event loop's own connection reads, and writes only admins' knowledge-base changes: it
+# waits at most this long for another program's lock (everything else goes through the writer).
+LOOP_BUSY_MS = 1000
 
 
 @dataclass
@@ -31,18 +37,30 @@ class Services:
     users: UserData
     user_keys: UserKeys
     audit: AuditLog
+    handover: Handover
+    inbox: Inbox
+    writer: BackgroundWriter | DirectWriter
 
     @classmethod
     def build(cls, config: Config) -> "Services":
         """Open the database, load the live knowledge base and build the matcher."""
-        db = open_database(config.db_path)
+        db = open_database(config.db_path, busy_ms=LOOP_BUSY_MS)
+        in_memory = str(config.db_path) == ":memory:"
+        writer = DirectWriter(db) if in_memory else BackgroundWriter(config.db_path)
         live = LiveKnowledge(db, config.kb_path)
         kb, _ = live.load()
-        # Under load, write the log in batches; a job flushes what waits every second.
-        query_log = QueryLog(db, batch_rows=QUERY_LOG_BATCH)
+        # Under load, the log goes to the writer in batches; a job hands over what waits every second.
+        query_log = QueryLog(db, batch_rows=QUERY_LOG_BATCH, writer=writer)
         secret = config.secret or load_or_create_secret(config.secret_path)
-        return cls(config, db, live, Assistant(kb, query_log), query_log, UserData(db),
-                   UserKeys(secret), AuditLog(db))
+        return cls(config, db, live, Assistant(kb, query_log), query_log, UserData(db, writer),
+                   UserKeys(secret), AuditLog(db, writer), Handover(db, secret, writer), Inbox(db, writer), writer)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.admins
+
+    def close(self, timeout: float = 5.0) -> int:
+        """Write what waits (for up to `timeout` seconds) and close; return the writes left unwritten."""
+        self.query_log.flush()
+        left = self.writer.close(timeout)
+        self.db.conn.close()
+        return left

@@ -29,14 +29,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "privacy": {
         "en": "What I store: your language choice and your 👍/👎 votes, under a scrambled key (never your "
               "Telegram id, name or phone number). The questions people ask are kept for {days} days "
-              "without any link to who asked them, to improve the answers. /forget deletes everything "
+              "without any link to who asked them, to improve the answers. A question you send to a person "
+              "is kept only until they answer, and at most {days} days. /forget deletes everything "
               "stored about you.",
         "km": "អ្វីដែលខ្ញុំរក្សាទុក៖ ភាសាដែលអ្នកជ្រើសរើស និងការវាយតម្លៃ 👍/👎 របស់អ្នក ក្រោមលេខកូដសម្ងាត់ "
               "(មិនមែនលេខ Telegram ឈ្មោះ ឬលេខទូរស័ព្ទរបស់អ្នកទេ)។ សំណួរដែលមនុស្សសួរត្រូវបានរក្សាទុក {days} ថ្ងៃ "
-              "ដោយគ្មានការភ្ជាប់ទៅអ្នកសួរ ដើម្បីកែលម្អចម្លើយ។ /forget លុបអ្វីៗទាំងអស់ដែលរក្សាទុកអំពីអ្នក។",
+              "ដោយគ្មានការភ្ជាប់ទៅអ្នកសួរ ដើម្បីកែលម្អចម្លើយ។ សំណួរដែលអ្នកផ្ញើទៅមនុស្សម្នាក់ ត្រូវបានរក្សាទុករហូតដល់ពួកគេឆ្លើយ "
+              "និងយូរបំផុត {days} ថ្ងៃ។ /forget លុបអ្វីៗទាំងអស់ដែលរក្សាទុកអំពីអ្នក។",
         "fr": "Ce que je garde : votre choix de langue et vos votes 👍/👎, sous une clé brouillée (jamais votre "
               "identifiant Telegram, votre nom ou votre numéro). Les questions posées sont gardées {days} jours "
-              "sans lien avec qui les a posées, pour améliorer les réponses. /forget efface tout ce qui vous concerne.",
+              "sans lien avec qui les a posées, pour améliorer les réponses. Une question envoyée à une personne "
+              "est gardée jusqu'à sa réponse, {days} jours au plus. /forget efface tout ce qui vous concerne.",
     },
     "forgotten": {
         "en": "Done: everything stored about you has been deleted.",
@@ -60,6 +63,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Envoyé. Une personne répondra ici dès que possible.",
     },
     "handover_cancelled": {"en": "Not sent.", "km": "មិនបានផ្ញើទេ។", "fr": "Pas envoyé."},
+    "handover_limit_user": {
+        "en": "You have already sent {limit} questions to a person today. They will answer here; you can send "
+              "another one tomorrow.",
+        "km": "ថ្ងៃនេះ អ្នកបានផ្ញើសំណួរ {limit} ទៅមនុស្សម្នាក់រួចហើយ។ ពួកគេនឹងឆ្លើយនៅទីនេះ។ "
+              "អ្នកអាចផ្ញើមួយទៀតនៅថ្ងៃស្អែក។",
+        "fr": "Vous avez déjà envoyé {limit} questions à une personne aujourd'hui. La réponse arrivera ici ; "
+              "vous pourrez en envoyer une autre demain.",
+    },
+    "handover_limit_all": {
+        "en": "Our team has received many questions in the last hour. Please try again later; /topics has "
+              "answers in the meantime.",
+        "km": "ក្រុមយើងបានទទួលសំណួរច្រើនណាស់ក្នុងមួយម៉ោងចុងក្រោយនេះ។ សូមព្យាយាមម្ដងទៀតនៅពេលក្រោយ។ "
+              "/topics មានចម្លើយសម្រាប់ពេលនេះ។",
+        "fr": "Notre équipe a reçu beaucoup de questions dans la dernière heure. Réessayez plus tard ; /topics "
+              "a des réponses en attendant.",
+    },
+    "handover_failed": {
+        "en": "Sorry, your question could not be sent to our team just now. Please try again later.",
+        "km": "សូមទោស សំណួររបស់អ្នកមិនអាចផ្ញើទៅក្រុមយើងបានទេឥឡូវនេះ។ សូមព្យាយាមម្ដងទៀតនៅពេលក្រោយ។",
+        "fr": "Désolé, votre question n'a pas pu être envoyée à notre équipe. Réessayez plus tard.",
+    },
     "handover_nothing": {
         "en": "Please type your question first.",
         "km": "សូមសរសេរសំណួររបស់អ្នកជាមុនសិន។",

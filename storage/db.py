@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +59,17 @@ def m004_handover(db: sqlite_utils.Database) -> None:
                           pk="admin_message_id")
 
 
+@migration
+def m014_inbox_and_routes(db: sqlite_utils.Database) -> None:
+    # Updates fetched from Telegram, kept until answered (then only their id, to drop repeats).
+    db["inbox"].create({"update_id": int, "payload": str, "received_at": str, "done_at": str}, pk="update_id")
+    db["inbox"].create_index(["done_at"])
+    # A route is deleted with the user's data (/forget): keyed like the user's other rows.
+    db["handover"].add_column("user_key", str)
+    db["handover"].create_index(["user_key"])
+    db["handover"].create_index(["created_at"])
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction; return their names."""
     if "_migrations" not in db.table_names():
@@ -73,17 +86,55 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
-def open_database(path: str | Path | None) -> sqlite_utils.Database:
-    """Open (creating its folder) and migrate a database; None or ':memory:' gives an in-memory one."""
+class DatabaseUnusable(Exception):
+    """The database path cannot be used (a folder, under a file, not writable, not a database)."""
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable by its owner only (before SQLite creates it 0644)."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise DatabaseUnusable(f"{path}: {parent} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except NotADirectoryError:
+        raise DatabaseUnusable(f"{path}: a parent of this path is a file, not a folder") from None
+    except OSError as exc:
+        raise DatabaseUnusable(f"{path}: cannot create the database ({exc.strerror})") from None
+
+
+def open_database(path: str | Path | None, busy_ms: int = 5000) -> sqlite_utils.Database:
+    """Open (creating its folder) and migrate a database; None or ':memory:' gives an in-memory one.
+
+    A new database file is created readable by its owner only. A path that cannot hold a
+    database raises DatabaseUnusable with one line saying why.
+    """
     if path is None or str(path) == ":memory:":
         db = sqlite_utils.Database(memory=True)
-    else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        apply_migrations(db)
+        return db
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseUnusable(f"{path}: is a folder, not a database file")
+    _create_private(path)
+    try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a commit does not wait for fsync; the database stays consistent after a
         # crash or a kill (a power cut may lose the last commits, never corrupt the file).
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=5000")
-    apply_migrations(db)
+        db.execute(f"PRAGMA busy_timeout={busy_ms}")
+        # Deleted rows (a hand-off route after /forget, an answered update) are overwritten.
+        db.execute("PRAGMA secure_delete=ON")
+        apply_migrations(db)
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        if "not a database" in text or "malformed" in text:
+            raise DatabaseUnusable(f"{path}: is not a SQLite database (or is damaged)") from None
+        if "readonly" in text or "unable to open" in text:
+            raise DatabaseUnusable(f"{path}: cannot be written (check permissions and free space)") from None
+        raise DatabaseUnusable(f"{path}: cannot be used ({text})") from None
     return db

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
-import time
 import unicodedata
 
 import sqlite_utils
 
 from .db import now
+from .writer import DirectWriter
+
+_COLUMNS = ("time", "language", "question", "entry_id", "score", "answered", "intent")
+_INSERT = f"insert into query_log ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})"
 
 log = logging.getLogger(__name__)
 
@@ -22,64 +24,58 @@ def _group_key(question: str) -> str:
     return " ".join(text.split())
 
 
-LOCK_WAIT_MS = 100  # how long a log write may wait for another writer before it is deferred
-RETRY_EVERY_S = 1.0
 BATCH_ROWS = 1  # rows gathered before a write; the bot raises it (rows also go by flush())
 
 
 class QueryLog:
     """Records questions with the match they got; summarises them for admins.
 
-    Writing the log never holds up an answer: when another writer has the database locked, rows
-    wait in memory and are written by the next record() or flush() once the lock is gone.
+    Recording never touches the database: rows wait in memory and go to the writer in batches
+    (in the bot, a thread that retries while the database is locked, read-only or full), so
+    writing the log can neither hold up nor break an answer.
     """
 
-    def __init__(self, db: sqlite_utils.Database, batch_rows: int = BATCH_ROWS):
+    def __init__(self, db: sqlite_utils.Database, batch_rows: int = BATCH_ROWS, writer=None):
         self.db = db
         self.table = db["query_log"]
         self.pending: list[dict] = []
         self.batch_rows = batch_rows
-        self._last_failure = 0.0
+        self.writer = writer or DirectWriter(db)
 
     def record(self, question: str, language: str, entry_id: str | None, score: float,
                answered: bool, intent: str) -> None:
-        """Log one question (no user identifier is ever stored)."""
+        """Log one question (no user identifier is ever stored); never raises."""
         self.pending.append({
             "time": now(), "language": language, "question": question[:1000], "entry_id": entry_id,
             "score": score, "answered": int(answered), "intent": intent,
         })
-        if len(self.pending) >= self.batch_rows and time.monotonic() - self._last_failure >= RETRY_EVERY_S:
+        if len(self.pending) >= self.batch_rows:
             self.flush()
 
     def flush(self) -> bool:
-        """Write the waiting rows in one transaction; False when the database is still locked."""
+        """Hand the waiting rows to the writer; False when they could not be written (kept)."""
         if not self.pending:
             return True
         rows, self.pending = self.pending, []
-        previous = self.db.execute("PRAGMA busy_timeout").fetchone()[0]
-        self.db.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
-        try:
-            with self.db.conn:
-                self.table.insert_all(rows)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                self.pending = rows + self.pending
-                raise
+        values = [[r[c] for c in _COLUMNS] for r in rows]
+        future = self.writer.submit(lambda db: db.conn.executemany(_INSERT, values))
+        if future.done() and future.exception() is not None:
             self.pending = rows + self.pending
-            self._last_failure = time.monotonic()
-            log.warning("query log waits: database is locked (%d row(s) pending)", len(self.pending))
             return False
-        finally:
-            self.db.execute(f"PRAGMA busy_timeout={previous}")
         return True
 
-    def count(self) -> int:
+    def _settled(self) -> None:
+        """Before a summary: what was recorded is written (waits at most a moment)."""
         self.flush()
+        self.writer.flush(2.0)
+
+    def count(self) -> int:
+        self._settled()
         return self.table.count
 
     def unanswered(self, limit: int = 20) -> list[dict]:
         """Questions not answered confidently, grouped, most frequent first, minus dismissed ones."""
-        self.flush()
+        self._settled()
         dismissed = {r["question"] for r in self.db["dismissed_questions"].rows}
         groups: dict[str, dict] = {}
         for row in self.db.query(
@@ -96,23 +92,22 @@ class QueryLog:
 
     def dismiss(self, question: str) -> None:
         """Hide a question (and its variants) from the unanswered list."""
-        self.db["dismissed_questions"].insert({"question": _group_key(question), "time": now()}, replace=True)
+        row = [_group_key(question), now()]
+        return self.writer.submit(lambda db: db.execute(
+            "insert or replace into dismissed_questions (question, time) values (?, ?)", row))
 
     def undismiss(self, question: str) -> None:
         """Show a dismissed question (and its variants) in the unanswered list again."""
         self.db.execute("delete from dismissed_questions where question = ?", [_group_key(question)])
 
-    def purge_older_than(self, days: int) -> int:
-        """Delete entries older than `days` days; return how many."""
+    def purge_older_than(self, days: int):
+        """Delete entries older than `days` days; returns the writer's future (result: how many)."""
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).replace(microsecond=0).isoformat()
-        before = self.table.count
-        self.db.execute("delete from query_log where time < ?", [cutoff])
-        self.db.conn.commit()
-        return before - self.table.count
+        return self.writer.submit(lambda db: db.execute("delete from query_log where time < ?", [cutoff]).rowcount)
 
     def stats(self) -> dict:
         """Questions per day and language, share answered, top entries."""
-        self.flush()
+        self._settled()
         per_day = list(self.db.query(
             "select substr(time, 1, 10) as day, language, count(*) as n, sum(answered) as answered "
             "from query_log group by day, language order by day desc, language limit 60"))

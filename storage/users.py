@@ -15,17 +15,54 @@ from pathlib import Path
 import sqlite_utils
 
 from .db import now
+from .writer import DirectWriter
+
+
+class SecretUnusable(Exception):
+    """The secret file is empty, not hex, too short or unreadable."""
+
+
+MIN_SECRET_BYTES = 16
 
 
 def load_or_create_secret(path: Path) -> bytes:
-    """The HMAC secret kept in `path`, created (readable by the owner only) when absent."""
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
+    """The HMAC secret kept in `path`, created atomically (readable by the owner only) when absent.
+
+    An empty or malformed file is refused (never used as a weak key): SecretUnusable says why.
+    """
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return _create_secret(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretUnusable(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or 'not text'})") from None
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        raise SecretUnusable(f"{path}: is not a hexadecimal secret; restore it from a backup, or delete "
+                             "it to start afresh (users' saved languages and feedback are then unlinked)") from None
+    if len(secret) < MIN_SECRET_BYTES:
+        raise SecretUnusable(f"{path}: is {'empty' if not secret else 'too short'}; restore it from a backup, "
+                             "or delete it to start afresh (users' saved languages and feedback are then unlinked)")
+    return secret
+
+
+def _create_secret(path: Path) -> bytes:
+    """Write a new secret to a temporary file (0600), fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secret.hex())
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secret.hex())
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)  # fails if another process created it meanwhile: theirs wins
+    except FileExistsError:
+        return load_or_create_secret(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return secret
 
 
@@ -40,24 +77,46 @@ class UserKeys:
 
 
 class UserData:
-    """Language preferences and feedback, by user key."""
+    """Language preferences and feedback, by user key.
 
-    def __init__(self, db: sqlite_utils.Database):
+    Reads come from memory once seen; writes go through the writer, so a user whose choice
+    cannot be saved (locked database, full disk) still gets it for as long as the bot runs.
+    """
+
+    MAX_CACHED = 200_000
+
+    def __init__(self, db: sqlite_utils.Database, writer=None):
         self.db = db
+        self.writer = writer or DirectWriter(db)
+        self._languages: dict[str, str | None] = {}
 
     def language(self, user_key: str) -> str | None:
+        if user_key in self._languages:
+            return self._languages[user_key]
         rows = list(self.db["user_prefs"].rows_where("user_key = ?", [user_key]))
-        return rows[0]["language"] if rows else None
+        language = rows[0]["language"] if rows else None
+        self._remember(user_key, language)
+        return language
 
-    def set_language(self, user_key: str, language: str) -> None:
-        self.db["user_prefs"].upsert({"user_key": user_key, "language": language, "updated_at": now()},
-                                     pk="user_key")
+    def _remember(self, user_key: str, language: str | None) -> None:
+        if len(self._languages) >= self.MAX_CACHED:
+            self._languages.clear()
+        self._languages[user_key] = language
 
-    def record_feedback(self, user_key: str, entry_id: str, vote: int) -> None:
+    def set_language(self, user_key: str, language: str):
+        """Remember the choice now; store it in the background (returns the writer's future)."""
+        self._remember(user_key, language)
+        row = [user_key, language, now()]
+        return self.writer.submit(lambda db: db.execute(
+            "insert or replace into user_prefs (user_key, language, updated_at) values (?, ?, ?)", row))
+
+    def record_feedback(self, user_key: str, entry_id: str, vote: int):
         """One vote per user and entry; a new vote replaces the old one."""
-        with self.db.conn:
-            self.db.execute("delete from feedback where user_key = ? and entry_id = ?", [user_key, entry_id])
-            self.db["feedback"].insert({"time": now(), "user_key": user_key, "entry_id": entry_id, "vote": vote})
+        def job(db):
+            db.execute("delete from feedback where user_key = ? and entry_id = ?", [user_key, entry_id])
+            db.execute("insert into feedback (time, user_key, entry_id, vote) values (?, ?, ?, ?)",
+                       [now(), user_key, entry_id, vote])
+        return self.writer.submit(job)
 
     def feedback_summary(self) -> list[dict]:
         """Up and down votes per entry."""
@@ -65,18 +124,26 @@ class UserData:
             "select entry_id, sum(vote > 0) as up, sum(vote < 0) as down from feedback "
             "group by entry_id order by up + down desc"))
 
-    def forget(self, user_key: str) -> int:
-        """Delete everything stored about a user; return the number of rows deleted."""
-        deleted = 0
-        with self.db.conn:
-            for table in ("user_prefs", "feedback"):
-                cur = self.db.execute(f"delete from {table} where user_key = ?", [user_key])
-                deleted += cur.rowcount
-        return deleted
+    def forget(self, user_key: str):
+        """Delete everything stored about a user: preferences, feedback, waiting hand-off routes.
+
+        The write-ahead log is then checkpointed and truncated, so that no copy of the deleted rows
+        stays in it. Returns the writer's future (its result: the number of rows deleted).
+        """
+        self._remember(user_key, None)
+
+        def job(db):
+            return sum(db.execute(f"delete from {table} where user_key = ?", [user_key]).rowcount
+                       for table in ("user_prefs", "feedback", "handover"))
+        job.checkpoint = True
+        return self.writer.submit(job)
 
     def stored_about(self, user_key: str) -> dict:
-        """What is stored about a user (for tests and /privacy)."""
+        """What is stored about a user (for tests and /privacy), once pending writes are done."""
+        self.writer.flush(2.0)
+        rows = list(self.db["user_prefs"].rows_where("user_key = ?", [user_key]))
+        count = self.db.execute
         return {
-            "language": self.language(user_key),
-            "feedback": self.db.execute("select count(*) from feedback where user_key = ?", [user_key]).fetchone()[0],
+            "language": rows[0]["language"] if rows else None,
+            "feedback": count("select count(*) from feedback where user_key = ?", [user_key]).fetchone()[0],
         }

@@ -56,17 +56,18 @@ def bot_env(api, tmp_path, **extra) -> dict:
 @contextlib.asynccontextmanager
 async def polling_bot(env: dict):
     """The bot's real Application built from `env`, polling (the fake API) until the block ends."""
-    from bot.app import build_application, post_init
+    from bot.app import build_application, post_init, post_shutdown, start_polling, stop_polling
     from bot.config import Config
 
     app = build_application(Config.from_env(env))
     async with app:
         await post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await start_polling(app, timeout=1)
         yield app
-        await app.updater.stop()
+        await stop_polling(app, drain_seconds=10)
         await app.stop()
+    await post_shutdown(app)
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ class _Fault:
     drop: bool
     delay: float | None
     description: str | None
+    malformed: bool = False
 
 
 class _Reply(NamedTuple):
@@ -743,21 +744,22 @@ class FakeBotAPI:
 
     def fail_next(self, method: str, status: int | None = None, retry_after: int | None = None,
                   times: int = 1, drop: bool = False, delay: float | None = None,
-                  description: str | None = None) -> None:
+                  description: str | None = None, malformed: bool = False) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
         ``retry_after`` -> 429 with ``parameters.retry_after``; ``status`` -> that error
         (502/503/504 get nginx's HTML body); ``drop`` -> close the connection without a
         response; ``delay`` -> sleep first (alone: then the call is processed normally,
-        as when Telegram acts on a request whose client already timed out).
+        as when Telegram acts on a request whose client already timed out); ``malformed`` ->
+        status 200 with a truncated JSON body (the request is not acted on).
         """
         if status is None and retry_after is not None:
             status = 429
-        if status is None and not drop and delay is None:
+        if status is None and not drop and delay is None and not malformed:
             status = 500
         with self._cond:
             self._faults.setdefault(method.lower(), []).append(
-                _Fault(status, retry_after, times, drop, delay, description))
+                _Fault(status, retry_after, times, drop, delay, description, malformed))
 
     def block_user(self, user_id: int) -> None:
         """Make sends to this private chat fail with 403 "bot was blocked by the user"."""
@@ -969,6 +971,9 @@ class FakeBotAPI:
             if fault.drop:
                 self._finish(method, params, None, injected=True)
                 return _Reply(drop=True)
+            if fault.malformed:
+                self._finish(method, params, None, injected=True)
+                return _Reply(200, "application/json", b'{"ok":true,"result":[{"update_id":')
             if fault.status:
                 desc = fault.description or _PHRASES.get(fault.status, "Error")
                 if fault.retry_after is not None:

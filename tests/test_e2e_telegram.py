@@ -7,7 +7,10 @@ import signal
 import subprocess
 import sys
 
+import pytest
 
+
+from bot.texts import t
 from tests.conftest import USER
 
 
@@ -131,3 +134,100 @@ def test_run_without_token_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=env, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in proc.stderr and "Traceback" not in proc.stderr
+
+
+async def test_tap_then_message_from_one_user_arrive_in_order(api, running):
+    """Updates of one chat are handled in order (50 users at once, each taps [ខ្មែរ] then asks)."""
+    users = [5_000 + i for i in range(50)]
+    for uid in users:
+        api.push_callback("lang:km", user_id=uid)
+        api.push_message("passport price", user_id=uid)
+    await api.wait_for(lambda s: all(len(s.sent_messages(uid)) >= 2 for uid in users), timeout=60)
+    for uid in users:
+        first, second = api.sent_messages(uid)[:2]
+        assert first["text"] == t("language_set", "km")
+        assert ("ប្រភព", "src:km:subdecree-68-2009") in buttons(second)  # in Khmer: it came after the choice
+    assert api.errors == []
+
+
+# --- hand-off closed properly ----------------------------------------------------------------------
+
+ADMIN_CHAT = -1001234567
+
+
+@pytest.fixture
+async def with_admins(api, tmp_path):
+    from tests.conftest import bot_env, polling_bot
+    api.add_chat({"id": ADMIN_CHAT, "type": "supergroup", "title": "Admins"})
+    async with polling_bot(bot_env(api, tmp_path, DIASPORA_BOT_ADMIN_CHAT=str(ADMIN_CHAT))) as app:
+        yield app
+
+
+async def _next_reply(api, chat_id, push):
+    n = len(api.sent_messages(chat_id))
+    push()
+    await api.wait_for(lambda s: len(s.sent_messages(chat_id)) > n)
+    return api.sent_messages(chat_id)[-1]
+
+
+async def hand_off(api, question, user=USER):
+    """Ask, tap 'Talk to a person', confirm; returns the confirmation message and the bot's last reply."""
+    await _next_reply(api, user, lambda: api.push_message(question, user_id=user))
+    confirm = await _next_reply(api, user, lambda: api.push_callback("h:ask", user_id=user))
+    last = await _next_reply(api, user, lambda: api.push_callback("h:yes", user_id=user,
+                                                                   message_id=confirm["message_id"]))
+    return confirm, last
+
+
+def admin_copy(api):
+    return [m for m in api.sent_messages(ADMIN_CHAT) if "reply to this message" in m["text"]][-1]
+
+
+async def test_handoff_buttons_go_and_unrelayable_admin_messages_are_explained(api, with_admins):
+    confirm, sent = await hand_off(api, "my landlord keeps my deposit what can i do")
+    assert sent["text"] == t("handover_sent", "en")
+    assert "reply_markup" not in api.message(USER, confirm["message_id"])  # Yes/No removed
+    n_user, n_answers = len(api.sent_messages(USER)), len(api.calls_to("answerCallbackQuery"))
+    api.push_callback("h:yes", user_id=USER, message_id=confirm["message_id"])  # a second tap
+    await api.wait_for(lambda s: len(s.calls_to("answerCallbackQuery")) > n_answers)
+    question = admin_copy(api)["message_id"]
+
+    def admin_says(**content):
+        return _next_reply(api, ADMIN_CHAT, lambda: api._user_message(
+            42, ADMIN_CHAT, "supergroup", "Admin", "en", **content))
+
+    assert "reply to the bot's message" in (await admin_says(text="ok I'll answer"))["text"]
+    assert "Only text" in (await admin_says(reply_to_message_id=question, photo=[
+        {"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]))["text"]
+    assert "Sent" in (await admin_says(text="Ask the labour office.", reply_to_message_id=question))["text"]
+    assert "already answered" in (await admin_says(text="Also...", reply_to_message_id=question))["text"]
+    assert len(api.sent_messages(USER)) == n_user + 1  # only the relayed answer: nothing for the second tap
+    assert api.errors == []
+
+
+async def test_handoffs_are_limited_per_user_politely(api, with_admins):
+    for i in range(3):
+        _, sent = await hand_off(api, f"question number {i} about my landlord")
+        assert sent["text"] == t("handover_sent", "en")
+    _, refused = await hand_off(api, "a fourth question about my landlord")
+    assert refused["text"] == t("handover_limit_user", "en", limit=3)
+    assert len([m for m in api.sent_messages(ADMIN_CHAT) if "reply to this message" in m["text"]]) == 3
+
+
+async def test_forget_deletes_a_waiting_handoff_route(api, with_admins):
+    await hand_off(api, "my landlord keeps my deposit what can i do")
+    services = with_admins.bot_data["services"]
+    assert services.handover.pending() == 1
+    await _next_reply(api, USER, lambda: api.push_command("/forget", user_id=USER))
+    services.writer.flush(10)
+    assert services.handover.pending() == 0
+    reply = await _next_reply(api, ADMIN_CHAT, lambda: api.push_message(
+        "Answer", user_id=42, chat_id=ADMIN_CHAT, chat_type="supergroup",
+        reply_to_message_id=admin_copy(api)["message_id"]))
+    assert "/forget" in reply["text"]
+    assert all("Answer" not in m["text"] for m in api.sent_messages(USER))
+
+
+async def test_privacy_says_how_long_a_handoff_is_kept(api, running):
+    reply = await _next_reply(api, USER, lambda: api.push_command("/privacy", user_id=USER))
+    assert "kept only until they answer, and at most 90 days" in reply["text"]

@@ -660,15 +660,15 @@ def cli_logging():
 
 def test_run_quiets_the_loggers_that_would_print_the_token(api, tmp_path, monkeypatch):
     """What cli_logging assumes: bot.app.run() itself sets httpx to WARNING before serving."""
-    from telegram.ext import Application
-
     from bot.app import run
     from tests.conftest import bot_env
 
     httpx_logger = logging.getLogger("httpx")
     level = httpx_logger.level
     httpx_logger.setLevel(logging.NOTSET)
-    monkeypatch.setattr(Application, "run_polling", lambda self, *a, **k: None)
+    async def serve(*args, **kwargs):  # instead of polling until a signal
+        return None
+    monkeypatch.setattr("bot.app.serve", serve)
     try:
         assert run(Config.from_env(bot_env(api, tmp_path))) == 0
         assert httpx_logger.getEffectiveLevel() >= logging.WARNING

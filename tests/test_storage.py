@@ -53,7 +53,7 @@ def test_user_keys_are_keyed_hashes(tmp_path, db):
     users.record_feedback(keys.key(42), "moi", 1)
     users.record_feedback(keys.key(42), "moi", -1)
     assert users.feedback_summary() == [{"entry_id": "moi", "up": 0, "down": 1}]
-    assert users.forget(keys.key(42)) == 2
+    assert users.forget(keys.key(42)).result() == 2
     assert users.stored_about(keys.key(42)) == {"language": None, "feedback": 0}
 
 
@@ -67,7 +67,7 @@ def test_retention_purges_only_old_rows(db):
     log.record("new question", "en", None, 0.0, False, "unknown")
     db["query_log"].insert({"time": "2000-01-01T00:00:00+00:00", "language": "en", "question": "old",
                             "entry_id": None, "score": 0.0, "answered": 0, "intent": "unknown"})
-    assert log.purge_older_than(90) == 1
+    assert log.purge_older_than(90).result() == 1
     assert [r["question"] for r in db["query_log"].rows] == ["new question"]
 
 
@@ -93,3 +93,101 @@ def test_revision_on_a_stale_base_is_refused(db):
     assert exc.value.current.id == r2.id and "cli" in str(exc.value)
     assert store.current_id() == r2.id and store.current().content == {"entries": [2]}
     assert [r["id"] for r in store.between(r1.id, r2.id)] == [r2.id]
+
+
+def test_secret_is_created_private_and_a_bad_one_refused(tmp_path):
+    import os
+    import stat
+
+    from storage.users import SecretUnusable
+    path = tmp_path / "k" / "user-key.secret"
+    secret = load_or_create_secret(path)
+    assert len(secret) == 32 and load_or_create_secret(path) == secret
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
+    for content, words in (("", "is empty"), ("zz-not-hex", "not a hexadecimal secret"), ("abcd", "too short")):
+        path.write_text(content)
+        with pytest.raises(SecretUnusable, match=words):
+            load_or_create_secret(path)
+
+
+def test_database_file_is_created_private(tmp_path):
+    import os
+    import stat
+    open_database(tmp_path / "bot.db").conn.close()
+    assert stat.S_IMODE(os.stat(tmp_path / "bot.db").st_mode) == 0o600
+
+
+def test_unusable_database_paths_are_named_errors(tmp_path):
+    from storage.db import DatabaseUnusable
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "text.db").write_text("not a database " * 100)
+    for path, words in ((tmp_path, "is a folder"), (tmp_path / "file" / "b.db", "is a file"),
+                        (tmp_path / "text.db", "not a SQLite database")):
+        with pytest.raises(DatabaseUnusable, match=words):
+            open_database(path)
+
+
+def test_forget_deletes_routes_and_leaves_no_copy_in_the_files(tmp_path):
+    from storage.handover import Handover
+    from storage.writer import BackgroundWriter
+    db = open_database(tmp_path / "bot.db")
+    writer = BackgroundWriter(tmp_path / "bot.db")
+    keys = UserKeys(b"k" * 32)
+    users, routes = UserData(db, writer), Handover(db, b"k" * 32, writer)
+    routes.open(77, chat_id=123456789, language="km", user_key=keys.key(42)).result(timeout=10)
+    sealed = db.execute("select sealed_chat from handover").fetchone()[0]
+    assert users.forget(keys.key(42)).result(timeout=10) == 1
+    writer.close()
+    db.conn.close()
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert sealed.encode() not in files and keys.key(42).encode() not in files
+
+
+def test_inbox_keeps_updates_until_done_then_only_their_id(db):
+    from storage.inbox import Inbox
+    inbox = Inbox(db)
+    inbox.add([{"update_id": 5, "message": {"text": "hello"}}, {"update_id": 6, "message": {"text": "x"}}])
+    inbox.add([{"update_id": 5, "message": {"text": "hello"}}])  # delivered again: ignored
+    assert [i for i, _ in inbox.waiting()] == [5, 6]
+    inbox.done(5)
+    assert [(i, p["message"]["text"]) for i, p in inbox.waiting()] == [(6, "x")]
+    assert inbox.known([5, 6, 7]) == {5, 6}
+    assert db.execute("select payload from inbox where update_id = 5").fetchone()[0] is None
+
+
+def test_background_writer_waits_out_a_lock_and_keeps_order(tmp_path):
+    import sqlite3
+
+    from storage.writer import BackgroundWriter
+    db = open_database(tmp_path / "bot.db")
+    writer = BackgroundWriter(tmp_path / "bot.db")
+    other = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    futures = [writer.submit(lambda d, i=i: d.execute("insert into audit_log (actor) values (?)", [str(i)]))
+               for i in range(5)]
+    assert not writer.flush(timeout=0.5) and writer.waiting == 5
+    other.execute("COMMIT")
+    assert writer.flush(timeout=10) and all(f.done() for f in futures)
+    assert [r["actor"] for r in db["audit_log"].rows] == ["0", "1", "2", "3", "4"]
+    writer.close()
+
+
+def test_redaction_removes_tokens_payloads_and_ids():
+    from bot.redact import install_redaction, redact
+    install_redaction("111222:SECRET-part-of-the-token")
+    assert "SECRET" not in redact("POST https://api.telegram.org/bot111222:SECRET-part-of-the-token/getMe")
+    line = redact("Error: Update(message=Message(chat=Chat(id=987654321, first_name='Sokha'), text='hi'))")
+    assert "987654321" not in line and "Sokha" not in line and "hi'" not in line
+    assert redact("{'update_id': 5, 'message': {'from': {'username': 'sokha_km'}}}").count("sokha") == 0
+    assert redact("3 rows written in 0.25 s") == "3 rows written in 0.25 s"
+
+
+def test_handover_routes_expire_with_the_retention_period(db):
+    from storage.handover import Handover
+    routes = Handover(db, b"secret")
+    routes.open(1, chat_id=5, language="en")
+    routes.open(2, chat_id=6, language="en")
+    db.execute("update handover set created_at = '2000-01-01T00:00:00+00:00' where admin_message_id = 1")
+    assert routes.purge_older_than(90).result() == 1
+    assert routes.close(1) is None and routes.close(2) == (6, "en")

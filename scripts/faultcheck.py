@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Fault check: the real `diaspora-bot run` process against the fake Bot API, with faults injected.
+
+Each scenario prints what was lost (questions never answered, of N), what was answered twice,
+how long recovery took and whether any log line holds the token, a user id, a name or a
+username. The fake confirms updates only when the bot asks for a higher offset, as Telegram does.
+
+    .venv/bin/python scripts/faultcheck.py [--messages 2000] [--users 200] [--only NAME ...]
+
+Scenarios: kill-0.3, kill-1, kill-3 (SIGKILL that many seconds into a burst, then restart),
+term-outage (SIGTERM during a 45 s sendMessage outage, 30 s allowed to stop, restart after the
+outage), term-limited (SIGTERM 5 s into a burst with Telegram's flood limits on, restart),
+locked (another program holds the write lock for 30 s), auth (getUpdates answers
+401/404 for 5 s), poison (an update the library cannot read), malformed (truncated JSON
+responses). Prints figures only; exit status 1 when a question was lost or a log line leaked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from loadtest import RssSampler, TimedFakeBotAPI, bot_env  # noqa: E402
+
+TOKEN = "424242:FAULTCHECK-token-secret-part"
+NAME, USERNAME = "Sokhavirak", "sokha_private_km"
+FIRST_USER = 880_000_000
+
+
+class Run:
+    """One fake API, one database, and the bot processes started against them."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.api = TimedFakeBotAPI(token=TOKEN).start()
+        self.tmpdir = tempfile.TemporaryDirectory(prefix=f"faultcheck-{name}-")
+        self.tmp = Path(self.tmpdir.name)
+        self.logs: list[Path] = []
+        self.pushed: Counter = Counter()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, **env) -> subprocess.Popen:
+        log = self.tmp / f"bot-{len(self.logs)}.log"
+        self.logs.append(log)
+        full = {**bot_env(self.api, self.tmp), **env}
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=full,
+                                     stdin=subprocess.DEVNULL, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        polls = self.api.polls
+        self.api.wait_for_sync(lambda s: s.polls > polls or self.proc.poll() is not None, timeout=60)
+        return self.proc
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 90) -> tuple[int | None, float]:
+        t0 = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = None
+            self.proc.wait()
+        return code, time.monotonic() - t0
+
+    def push(self, n: int, users: int, text: str = "passport price") -> None:
+        for i in range(n):
+            uid = FIRST_USER + i % users
+            update = self.api.push_message(text, user_id=uid, first_name=NAME)
+            update["message"]["from"]["username"] = USERNAME
+            self.pushed[uid] += 1
+
+    def answered(self) -> Counter:
+        with self.api._cond:
+            return Counter({chat: len(times) for chat, times in self.api.reply_times.items()})
+
+    def lost_and_extra(self) -> tuple[int, int]:
+        got = self.answered()
+        lost = sum(max(0, n - got[u]) for u, n in self.pushed.items())
+        extra = sum(max(0, got[u] - n) for u, n in self.pushed.items())
+        return lost, extra
+
+    def wait_all(self, timeout: float) -> float | None:
+        """Seconds until every pushed question had a reply (None: not within timeout)."""
+        t0 = time.monotonic()
+        try:
+            self.api.wait_for_sync(lambda s: self.lost_and_extra()[0] == 0, timeout=timeout)
+        except AssertionError:
+            return None
+        return time.monotonic() - t0
+
+    def leaks(self) -> int:
+        """Log lines holding the token, a user id, a name or a username."""
+        needles = [TOKEN, TOKEN.split(":", 1)[1], NAME, USERNAME, *(str(u) for u in self.pushed)]
+        return sum(1 for log in self.logs for line in log.read_text(errors="replace").splitlines()
+                   if any(n in line for n in needles))
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop()
+        self.api.stop()
+        self.tmpdir.cleanup()
+
+
+def report(name: str, run: Run, **figures) -> bool:
+    lost, extra = run.lost_and_extra()
+    leaks = run.leaks()
+    shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items())
+    print(f"{name:<12} lost {lost} of {sum(run.pushed.values())}, answered twice {extra}, "
+          f"log lines leaking {leaks}; {shown}", flush=True)
+    return lost == 0 and leaks == 0
+
+
+def kill_scenario(after: float, messages: int, users: int) -> bool:
+    run = Run(f"kill-{after:g}")
+    try:
+        run.start()
+        run.push(messages, users)
+        time.sleep(after)  # the point of the scenario: a kill at this moment of the burst
+        before = sum(run.answered().values())
+        run.stop(signal.SIGKILL)
+        t0 = time.monotonic()
+        run.start()
+        recovered = run.wait_all(300)
+        return report(f"kill-{after:g}", run, answered_before_the_kill=before,
+                      seconds_from_restart_to_all_answered=_s(recovered, t0))
+    finally:
+        run.close()
+
+
+def _s(recovered: float | None, t0: float) -> str:
+    return "never" if recovered is None else f"{time.monotonic() - t0:.1f}"
+
+
+def term_outage_scenario(messages: int, users: int) -> bool:
+    run = Run("term-outage")
+    try:
+        run.start(DIASPORA_BOT_STOP_TIMEOUT="20")
+        run.api.fail_next("sendMessage", status=502, times=10**9)
+        t_outage = time.monotonic()
+        run.push(messages, users)
+        time.sleep(5)  # the bot retries the replies during the outage
+        code, took = run.stop(timeout=30)  # systemd's TimeoutStopSec=30
+        time.sleep(max(0.0, 45 - (time.monotonic() - t_outage)))
+        with run.api._cond:
+            run.api._faults.clear()  # the outage ends after 45 s
+        t0 = time.monotonic()
+        run.start()
+        recovered = run.wait_all(300)
+        return report("term-outage", run, exit_code=code, seconds_to_stop=f"{took:.1f}",
+                      seconds_from_restart_to_all_answered=_s(recovered, t0)) and code == 0
+    finally:
+        run.close()
+
+
+def term_rate_limited_scenario(messages: int, users: int) -> bool:
+    """Telegram's flood limits on (about 30 replies/s): a burst cannot drain in a 30 s stop."""
+    run = Run("term-limited")
+    try:
+        run.start(DIASPORA_BOT_RATE_LIMIT="true")
+        run.push(messages, users)
+        time.sleep(5)
+        before = sum(run.answered().values())
+        code, took = run.stop(timeout=30)
+        t0 = time.monotonic()
+        run.start(DIASPORA_BOT_RATE_LIMIT="true")
+        recovered = run.wait_all(600)
+        return report("term-limited", run, answered_before_the_stop=before, exit_code=code,
+                      seconds_to_stop=f"{took:.1f}", seconds_from_restart_to_all_answered=_s(recovered, t0)) \
+            and code == 0
+    finally:
+        run.close()
+
+
+def locked_scenario(users: int) -> bool:
+    run = Run("locked")
+    try:
+        run.start()
+        run.push(1, 1)
+        run.wait_all(30)
+        other = sqlite3.connect(run.tmp / "loadtest.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock for 30 s
+        t_lock = time.monotonic()
+        latencies = []
+        questions = ["passport price", "/language km", "double nationality", "/forget"]
+        while time.monotonic() - t_lock < 30:
+            uid = FIRST_USER + len(latencies) % users
+            before = run.answered()[uid]
+            t0 = time.monotonic()
+            update = run.api.push_message(questions[len(latencies) % 4], user_id=uid, first_name=NAME)
+            update["message"]["from"]["username"] = USERNAME
+            run.pushed[uid] += 1
+            run.api.wait_for_sync(lambda s: run.answered()[uid] > before, timeout=60)
+            latencies.append(time.monotonic() - t0)
+            time.sleep(0.2)
+        other.execute("COMMIT")
+        other.close()
+        return report("locked", run, questions_during_the_lock=len(latencies),
+                      latency_p50_ms=f"{1000 * statistics.median(latencies):.0f}",
+                      latency_max_ms=f"{1000 * max(latencies):.0f}")
+    finally:
+        run.close()
+
+
+def auth_scenario() -> bool:
+    run = Run("auth")
+    try:
+        run.start()
+        stop = threading.Event()
+
+        def refuse():  # 401 then 404 for 5 s
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 5 and not stop.is_set():
+                with run.api._cond:
+                    idle = not run.api._faults.get("getupdates")
+                if idle:  # one refusal ready for the next call, never a backlog
+                    run.api.fail_next("getUpdates", status=401 if time.monotonic() - t0 < 2.5 else 404, times=1)
+                time.sleep(0.02)
+            with run.api._cond:
+                run.api._faults.pop("getupdates", None)  # the refusals end after 5 s
+        thread = threading.Thread(target=refuse)
+        thread.start()
+        run.push(20, 10)
+        thread.join()
+        t0 = time.monotonic()
+        recovered = run.wait_all(120)
+        alive = run.proc.poll() is None
+        return report("auth", run, seconds_after_the_refusals_to_all_answered=_s(recovered, t0),
+                      still_running=alive) and alive
+    finally:
+        run.close()
+
+
+def poison_scenario() -> bool:
+    run = Run("poison")
+    try:
+        run.start()
+        sampler = RssSampler(run.proc.pid)
+        cpu0, polls0 = sampler.cpu_seconds(), len(run.api.calls_to("getUpdates"))
+        run.api.push_update({"message": {"message_id": "not a number", "text": "my secret question",
+                                         "from": {"id": FIRST_USER, "first_name": NAME, "username": USERNAME}}})
+        t0 = time.monotonic()
+        run.push(20, 10)
+        recovered = run.wait_all(60)
+        answered_in = _s(recovered, t0)
+        time.sleep(10)  # measure CPU and polls over 10 s after the bad update
+        cpu = (sampler.cpu_seconds() or 0) - (cpu0 or 0)
+        polls = len(run.api.calls_to("getUpdates")) - polls0
+        leaked = "my secret question" in "".join(p.read_text() for p in run.logs)
+        return report("poison", run, seconds_to_all_answered=answered_in,
+                      getUpdates_calls_in_the_window=polls, cpu_seconds=f"{cpu:.2f}",
+                      content_in_log=leaked) and not leaked
+    finally:
+        run.close()
+
+
+def malformed_scenario(messages: int, users: int) -> bool:
+    run = Run("malformed")
+    try:
+        run.start()
+        run.api.fail_next("sendMessage", malformed=True, times=9)
+        run.api.fail_next("getUpdates", malformed=True, times=3)
+        t0 = time.monotonic()
+        run.push(messages, users)
+        recovered = run.wait_all(120)
+        return report("malformed", run, seconds_to_all_answered=_s(recovered, t0))
+    finally:
+        run.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=2000, help="burst size for the kill scenarios")
+    parser.add_argument("--users", type=int, default=200, help="users sending the burst")
+    parser.add_argument("--only", nargs="*", help="run only these scenarios")
+    args = parser.parse_args(argv)
+    scenarios = {
+        "kill-0.3": lambda: kill_scenario(0.3, args.messages, args.users),
+        "kill-1": lambda: kill_scenario(1.0, args.messages, args.users),
+        "kill-3": lambda: kill_scenario(3.0, args.messages, args.users),
+        "term-outage": lambda: term_outage_scenario(400, 40),
+        "term-limited": lambda: term_rate_limited_scenario(args.messages, args.users),
+        "locked": lambda: locked_scenario(20),
+        "auth": auth_scenario,
+        "poison": poison_scenario,
+        "malformed": lambda: malformed_scenario(400, 40),
+    }
+    ok = True
+    for name, scenario in scenarios.items():
+        if args.only and name not in args.only:
+            continue
+        ok = scenario() and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
