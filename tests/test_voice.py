@@ -84,6 +84,7 @@ async def test_voice_note_is_heard_and_answered_in_khmer(api, tmp_path, monkeypa
     async with voice_bot(api, tmp_path, monkeypatch, VoiceQueue(fake)) as app:
         msg = await voice(api, b"clip-1")
         app.bot_data["services"].query_log.flush()
+        assert app.bot_data["services"].writer.flush(timeout=10)  # writes happen off the event loop
         logged = [r["question"] for r in app.bot_data["services"].db["query_log"].rows]
     assert fake.heard == [b"clip-1"]  # downloaded through getFile and the file URL
     assert fake.threads[0].startswith("voice")  # a worker thread, not the event loop
