@@ -178,3 +178,23 @@ def test_handover_routes_expire_with_the_retention_period(db):
     db.execute("update handover set created_at = '2000-01-01T00:00:00+00:00' where admin_message_id = 1")
     assert routes.purge_older_than(90).result() == 1
     assert routes.close(1) is None and routes.close(2) == (6, "en")
+
+
+def test_a_long_storage_outage_is_reported_once(tmp_path):
+    import sqlite3
+    import threading
+
+    from storage.writer import BackgroundWriter
+    open_database(tmp_path / "bot.db").conn.close()
+    reported = []
+    done = threading.Event()
+    writer = BackgroundWriter(tmp_path / "bot.db", report_after=0.3,
+                              on_trouble=lambda reason, waiting: (reported.append((reason, waiting)), done.set()))
+    other = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    writer.submit(lambda d: d.execute("insert into audit_log (actor) values ('x')"))
+    assert done.wait(10)
+    other.execute("COMMIT")
+    assert writer.flush(10)
+    assert reported == [("another program is holding the database locked", 1)]
+    writer.close()
