@@ -125,9 +125,9 @@ def test_forget_deletes_routes_and_leaves_no_copy_in_the_files(tmp_path):
     routes.open(77, chat_id=123456789, language="km", user_key=keys.key(42)).result(timeout=10)
     sealed = db.execute("select sealed_chat from handover").fetchone()[0]
     assert users.forget(keys.key(42)).result(timeout=10) == 1
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # while the bot still runs
     writer.close()
     db.conn.close()
-    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert sealed.encode() not in files and keys.key(42).encode() not in files
 
 
@@ -198,3 +198,18 @@ def test_a_long_storage_outage_is_reported_once(tmp_path):
     assert writer.flush(10)
     assert reported == [("another program is holding the database locked", 1)]
     writer.close()
+
+
+def test_answered_updates_leave_no_copy_once_compacted(tmp_path):
+    from storage.inbox import Inbox
+    from storage.writer import BackgroundWriter
+    db = open_database(tmp_path / "bot.db")
+    writer = BackgroundWriter(tmp_path / "bot.db")
+    inbox = Inbox(db, writer)
+    inbox.add([{"update_id": 9, "message": {"from": {"first_name": "Sokhavirak"}}}]).result(timeout=10)
+    inbox.done(9).result(timeout=10)
+    inbox.compact().result(timeout=10)
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # while the bot still runs
+    writer.close()
+    db.conn.close()
+    assert b"Sokhavirak" not in files
