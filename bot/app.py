@@ -33,7 +33,7 @@ RETENTION_CHECK_SECONDS = 6 * 3600
 CONCURRENT_UPDATES = 8  # updates handled at once: network waits overlap
 POLL_TIMEOUT = 30  # seconds a getUpdates call may wait for updates
 INBOX_WAIT = 0.5  # seconds a fetched batch waits to be stored before it is handled anyway
-EXIT_FATAL = 2
+INBOX_COMPACT_SECONDS = 60
 
 
 async def post_init(app: Application) -> None:
@@ -50,6 +50,8 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(purge_old_rows, interval=RETENTION_CHECK_SECONDS, first=1,
                                     name="retention")
         app.job_queue.run_repeating(flush_query_log, interval=1, first=1, name="query-log-flush")
+        app.job_queue.run_repeating(compact_inbox, interval=INBOX_COMPACT_SECONDS, first=INBOX_COMPACT_SECONDS,
+                                    name="inbox-compact")
 
 
 async def tell_admins_storage_fails(app: Application, reason: str, waiting: int) -> None:
@@ -83,6 +85,11 @@ async def post_shutdown(app: Application) -> None:
             log.error("%d database write(s) could not be done before stopping", left)
     if (voice := app.bot_data.get("voice")) is not None:
         voice.close()
+
+
+async def compact_inbox(context) -> None:
+    """Truncate the write-ahead log, which keeps copies of answered updates until checkpointed."""
+    context.application.bot_data["services"].inbox.compact()
 
 
 async def flush_query_log(context) -> None:
@@ -269,6 +276,10 @@ class InboxPoller:
                 failing = failing or self._failing(f"getUpdates failed ({exc.__class__.__name__}: {exc})")
                 delay = min(max(delay * 2, 0.5), 30.0)
                 continue
+            except Exception as exc:  # noqa: BLE001 - polling must never end while the process lives
+                failing = failing or self._failing(f"getUpdates failed unexpectedly ({exc.__class__.__name__})")
+                delay = min(max(delay * 2, 0.5), 30.0)
+                continue
             if failing:
                 log.warning("polling works again after %.0f s", time.monotonic() - failing)
             delay, refused_since, failing = 0.0, None, None
@@ -276,7 +287,11 @@ class InboxPoller:
                 failing = self._failing("getUpdates returned something that is not a list")
                 delay = 1.0
                 continue
-            await self._take(raw)
+            try:
+                await self._take(raw)
+            except Exception:  # noqa: BLE001 - a bug here must not end polling: log it, go on
+                log.exception("polling: could not take a batch of updates")
+                delay = 1.0
 
     @staticmethod
     def _failing(what: str) -> float:

@@ -10,7 +10,8 @@ username. The fake confirms updates only when the bot asks for a higher offset, 
 Scenarios: kill-0.3, kill-1, kill-3 (SIGKILL that many seconds into a burst, then restart),
 term-outage (SIGTERM during a 45 s sendMessage outage, 30 s allowed to stop, restart after the
 outage), term-limited (SIGTERM 5 s into a burst with Telegram's flood limits on, restart),
-locked (another program holds the write lock for 30 s), auth (getUpdates answers
+locked (another program holds the write lock for 30 s), handoffs (40 hand-offs at once with the
+flood limits on while 40 other users ask), auth (getUpdates answers
 401/404 for 5 s), poison (an update the library cannot read), malformed (truncated JSON
 responses). Prints figures only; exit status 1 when a question was lost or a log line leaked.
 """
@@ -183,6 +184,35 @@ def term_rate_limited_scenario(messages: int, users: int) -> bool:
         run.close()
 
 
+def handoff_scenario(handoffs: int, users: int) -> bool:
+    """Telegram's flood limits on: many hand-offs at once (the admins' chat takes 20 a minute)
+    while other users ask; their answers must not wait for the admins' chat."""
+    run = Run("handoffs")
+    admin_chat = -1001000000001
+    try:
+        run.api.add_chat({"id": admin_chat, "type": "supergroup", "title": "Admins"})
+        run.start(DIASPORA_BOT_RATE_LIMIT="true", DIASPORA_BOT_ADMIN_CHAT=str(admin_chat))
+        for i in range(handoffs):  # one chat's updates are handled in order: the tap follows the question
+            uid = FIRST_USER + 100_000 + i
+            run.api.push_message("my landlord keeps my deposit what can i do", user_id=uid, first_name=NAME)
+            run.api.push_callback("h:yes", user_id=uid)
+        time.sleep(1)
+        latencies = []
+        for i in range(users):
+            uid = FIRST_USER + i
+            t0 = time.monotonic()
+            run.api.push_message("passport price", user_id=uid, first_name=NAME)
+            run.pushed[uid] += 1
+            run.api.wait_for_sync(lambda s: run.answered()[uid] >= 1, timeout=120)
+            latencies.append(time.monotonic() - t0)
+        posted = len([m for m in run.api.sent_messages(admin_chat) if "reply to this message" in m["text"]])
+        return report("handoffs", run, handoffs=handoffs, posted_to_admins_meanwhile=posted,
+                      other_users_latency_p50_ms=f"{1000 * statistics.median(latencies):.0f}",
+                      other_users_latency_max_ms=f"{1000 * max(latencies):.0f}")
+    finally:
+        run.close()
+
+
 def locked_scenario(users: int) -> bool:
     run = Run("locked")
     try:
@@ -292,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         "term-outage": lambda: term_outage_scenario(400, 40),
         "term-limited": lambda: term_rate_limited_scenario(args.messages, args.users),
         "locked": lambda: locked_scenario(20),
+        "handoffs": lambda: handoff_scenario(40, 40),
         "auth": auth_scenario,
         "poison": poison_scenario,
         "malformed": lambda: malformed_scenario(400, 40),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -40,20 +41,22 @@ async def ask_and_wait(api, text, timeout=30):
     {"drop": True, "times": 2},
     {"delay": 2.5},
 ], ids=["429-retry-after", "502-twice", "504", "dropped-twice", "timeout"])
-async def test_reply_delivered_after_the_bot_api_recovers(api, bot, fault):
+async def test_reply_delivered_after_the_bot_api_recovers(api, bot, fault, caplog):
     api.fail_next("sendMessage", **fault)
     text = await ask_and_wait(api, "passport price")
     assert "US$20" in text
     # And the bot keeps polling: the next question is answered too.
     assert "nationalit" in (await ask_and_wait(api, "Does Cambodia allow dual citizenship?")).lower()
     assert api.errors == []
+    assert_nothing_identifying(caplog.text, api, [USER])
 
 
 @pytest.mark.parametrize("fault", [{"status": 502, "times": 3}, {"drop": True, "times": 2}, {"status": 500}],
                          ids=["502", "dropped", "500"])
-async def test_polling_survives_get_updates_failures(api, bot, fault):
+async def test_polling_survives_get_updates_failures(api, bot, fault, caplog):
     api.fail_next("getUpdates", **fault)
     assert "US$20" in await ask_and_wait(api, "passport price")
+    assert_nothing_identifying(caplog.text, api, [USER])
 
 
 async def test_locked_database_does_not_stop_answers_and_loses_no_log(api, bot, tmp_path):
@@ -184,7 +187,7 @@ def assert_nothing_identifying(text, api, ids):
     assert api.token not in text and api.token.split(":", 1)[1] not in text
     assert NAME not in text and USERNAME not in text
     for uid in ids:
-        assert str(uid) not in text
+        assert not re.search(rf"(?<![0-9]){uid}(?![0-9])", text), uid
 
 
 def replies(api, chat_id):
@@ -290,7 +293,7 @@ async def test_storage_faults_do_not_stop_answers(api, bot, error, caplog, monke
     assert_nothing_identifying(caplog.text, api, [USER])
 
 
-async def test_an_admin_whose_change_cannot_be_saved_is_told_why(api, bot, tmp_path):
+async def test_an_admin_whose_change_cannot_be_saved_is_told_why(api, bot, tmp_path, caplog):
     from knowledge.loader import load_data
     from tests.conftest import ADMIN
     live = bot.bot_data["services"].live
@@ -306,6 +309,7 @@ async def test_an_admin_whose_change_cannot_be_saved_is_told_why(api, bot, tmp_p
         text = api.sent_messages(ADMIN)[-1]["text"]
         assert "could not be saved" in text and "another program is holding the database locked" in text
         assert "US$20" in await ask_and_wait(api, "passport price")  # users are still answered
+        assert_nothing_identifying(caplog.text, api, [USER, ADMIN])
     finally:
         other.execute("COMMIT")
         other.close()

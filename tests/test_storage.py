@@ -138,9 +138,9 @@ def test_forget_deletes_routes_and_leaves_no_copy_in_the_files(tmp_path):
     routes.open(77, chat_id=123456789, language="km", user_key=keys.key(42)).result(timeout=10)
     sealed = db.execute("select sealed_chat from handover").fetchone()[0]
     assert users.forget(keys.key(42)).result(timeout=10) == 1
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # while the bot still runs
     writer.close()
     db.conn.close()
-    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert sealed.encode() not in files and keys.key(42).encode() not in files
 
 
@@ -191,3 +191,38 @@ def test_handover_routes_expire_with_the_retention_period(db):
     db.execute("update handover set created_at = '2000-01-01T00:00:00+00:00' where admin_message_id = 1")
     assert routes.purge_older_than(90).result() == 1
     assert routes.close(1) is None and routes.close(2) == (6, "en")
+
+
+def test_a_long_storage_outage_is_reported_once(tmp_path):
+    import sqlite3
+    import threading
+
+    from storage.writer import BackgroundWriter
+    open_database(tmp_path / "bot.db").conn.close()
+    reported = []
+    done = threading.Event()
+    writer = BackgroundWriter(tmp_path / "bot.db", report_after=0.3,
+                              on_trouble=lambda reason, waiting: (reported.append((reason, waiting)), done.set()))
+    other = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    writer.submit(lambda d: d.execute("insert into audit_log (actor) values ('x')"))
+    assert done.wait(10)
+    other.execute("COMMIT")
+    assert writer.flush(10)
+    assert reported == [("another program is holding the database locked", 1)]
+    writer.close()
+
+
+def test_answered_updates_leave_no_copy_once_compacted(tmp_path):
+    from storage.inbox import Inbox
+    from storage.writer import BackgroundWriter
+    db = open_database(tmp_path / "bot.db")
+    writer = BackgroundWriter(tmp_path / "bot.db")
+    inbox = Inbox(db, writer)
+    inbox.add([{"update_id": 9, "message": {"from": {"first_name": "Sokhavirak"}}}]).result(timeout=10)
+    inbox.done(9).result(timeout=10)
+    inbox.compact().result(timeout=10)
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # while the bot still runs
+    writer.close()
+    db.conn.close()
+    assert b"Sokhavirak" not in files
