@@ -183,7 +183,9 @@ class InboxPoller:
     """Fetches updates, stores them in the inbox, then hands them to the Application.
 
     Telegram confirms an update when the bot asks for a higher offset; the offset moves past an
-    update only once the inbox holds it. Updates the inbox already holds are not handled twice;
+    update only once the inbox holds it (or, while the database cannot be written at all, once
+    it was handed over: answers never wait on storage). Updates already in the inbox are not
+    handled twice;
     an update that cannot be read is skipped (logged once, without its content). A refused
     token or an unreachable API is retried with backoff; after `give_up_after` seconds of a
     refused token, `on_fatal` is called.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import unicodedata
 
 import sqlite_utils
@@ -13,8 +12,6 @@ from .writer import DirectWriter
 
 _COLUMNS = ("time", "language", "question", "entry_id", "score", "answered", "intent")
 _INSERT = f"insert into query_log ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})"
-
-log = logging.getLogger(__name__)
 
 
 def _group_key(question: str) -> str:
