@@ -99,7 +99,7 @@ def reply_keyboard(reply: Reply, kb: KnowledgeBase, extra: list[InlineKeyboardBu
             InlineKeyboardButton(t("more_button", lang), callback_data=f"more:{lang}:{reply.entry.id}")]
         row.append(InlineKeyboardButton(t("sources_button", lang), callback_data=f"src:{lang}:{reply.entry.id}"))
         rows.append(row)
-        for entry_id in reply.entry.related[:3]:
+        for entry_id in reply.entry.related[:2]:
             entry = kb.get(entry_id)
             if entry is not None:
                 rows.append([entry_button(entry, lang, "➜ ")])

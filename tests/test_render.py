@@ -114,3 +114,22 @@ def test_hotline_questions_get_the_honest_entry(assistant):
         reply = assistant.ask(question, log=False)
         assert reply.answered and reply.entry.id == "contacts-hotlines-embassies", question
     assert "no hotline, phone number or address" in reply_plain(assistant.ask("hotline number", log=False), full=False)
+
+
+def test_every_short_reply_with_all_its_buttons_fits_450_characters():
+    """Title, short answer, marker and every button (More, Sources, related, feedback): a phone screen."""
+    import html
+    import re
+
+    from handlers.common import reply_keyboard
+    from knowledge.loader import load_bundled
+    from knowledge.schema import LANGS
+
+    kb = load_bundled()
+    for lang in LANGS:
+        for entry in kb.entries:
+            reply = entry_reply("q", entry, lang)
+            text = html.unescape(re.sub(r"<[^>]+>", "", reply_html(reply)[0]))
+            labels = [b.text for row in reply_keyboard(reply, kb).inline_keyboard for b in row]
+            size = len((text + "".join(labels)).encode("utf-16-le")) // 2
+            assert size <= 450, (entry.id, lang, size)
