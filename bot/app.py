@@ -205,6 +205,12 @@ class InboxPoller:
 
     async def start(self) -> int:
         """Hand over the updates left unanswered by the last run, then poll; return how many."""
+        replayed = await self.replay()
+        self._task = asyncio.create_task(self._loop(), name="InboxPoller")
+        return replayed
+
+    async def replay(self) -> int:
+        """Hand over the updates left unanswered by the last run; return how many."""
         replayed = 0
         for update_id, payload in self.services.inbox.waiting():
             self._seen.add(update_id)
@@ -214,7 +220,6 @@ class InboxPoller:
                 replayed += 1
         if replayed:
             log.warning("inbox: %d update(s) received before the last stop are handled now", replayed)
-        self._task = asyncio.create_task(self._loop(), name="InboxPoller")
         return replayed
 
     async def stop(self) -> None:
@@ -300,7 +305,15 @@ class InboxPoller:
         log.warning("%s; retrying with backoff", what)
         return time.monotonic()
 
-    async def _take(self, raw: list) -> None:
+    async def put(self, update: object) -> None:
+        """Webhook mode: the web server puts each update here; it is stored before Telegram hears
+        back (a failed or timed-out webhook call is delivered again), then handed over."""
+        if isinstance(update, Update):
+            await self._take([update.to_dict()], confirm=False)
+        else:
+            await self.app.update_queue.put(update)
+
+    async def _take(self, raw: list, confirm: bool = True) -> None:
         ids = [u["update_id"] for u in raw if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
         if len(ids) < len(raw):
             log.error("%d update(s) without an update_id were skipped", len(raw) - len(ids))
@@ -320,9 +333,10 @@ class InboxPoller:
             update = self._parse(u["update_id"], u)
             if update is not None:
                 await self.app.update_queue.put(update)
-        self.offset = max(ids) + 1  # confirms, on the next call, what the inbox now holds
-        if len(self._seen) > 10_000:
-            self._seen = {i for i in self._seen if i >= self.offset}
+        if confirm:
+            self.offset = max(ids) + 1  # confirms, on the next call, what the inbox now holds
+        if len(self._seen) > 10_000:  # ids below the offset never come again: keep the newest
+            self._seen = set(sorted(self._seen)[-5_000:])
 
     async def _store(self, updates: list[dict]) -> None:
         """Wait (a moment at most) until the inbox holds these updates; answer them anyway."""
@@ -447,6 +461,9 @@ async def serve(app: Application, config: Config, webhook: dict | None = None) -
         await post_init(app)
         await app.start()
         if webhook:
+            inbox = InboxPoller(app, app.bot_data["services"])
+            await inbox.replay()
+            app.updater.update_queue = inbox  # the web server stores each update before answering 200
             await app.updater.start_webhook(allowed_updates=Update.ALL_TYPES, **webhook)
             print(f"diaspora-bot: listening for webhook calls on "
                   f"http://{webhook['listen']}:{webhook['port']}/{webhook['url_path']}", file=sys.stderr, flush=True)

@@ -7,6 +7,7 @@ import os
 import queue
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -121,3 +122,8 @@ def test_webhook_mode(api, tmp_path):
         assert post("s3cret") == 200
         api.wait_for_sync(lambda s: len(s.sent_messages(USER)) >= 1, timeout=30)
         assert "US$20" in last_text(api, USER)
+        # The update went through the inbox (stored before the 200) and only once.
+        assert post("s3cret") == 200  # Telegram delivers it again
+        with sqlite3.connect(tmp_path / "p.db") as db:
+            assert db.execute("select count(*) from inbox where update_id = 1").fetchone()[0] == 1
+    assert len(api.sent_messages(USER)) == 1
