@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 RETENTION_CHECK_SECONDS = 6 * 3600
 CONCURRENT_UPDATES = 8  # updates handled at once: network waits overlap
 POLL_TIMEOUT = 30  # seconds a getUpdates call may wait for updates
-INBOX_WAIT = 0.5  # seconds a fetched batch waits to be stored before it is handled anyway
+STORE_WAIT = 5.0  # seconds the next getUpdates (which confirms a batch) waits for the batch to be stored
 INBOX_COMPACT_SECONDS = 60
 
 
@@ -201,6 +201,7 @@ class InboxPoller:
         self.offset: int | None = None
         self._seen: set[int] = set()
         self._task: asyncio.Task | None = None
+        self._unconfirmed = None  # the writer's future for the last batch fetched
         self._durable = True
 
     async def start(self) -> int:
@@ -232,6 +233,7 @@ class InboxPoller:
         except asyncio.CancelledError:
             pass
         self._task = None
+        await self._stored(self._unconfirmed)
         if self.offset is not None and self._durable:
             try:
                 await asyncio.wait_for(self._fetch(self.offset, 0), timeout=2.0)
@@ -259,6 +261,8 @@ class InboxPoller:
         while True:
             if delay:
                 await asyncio.sleep(delay)
+            await self._stored(self._unconfirmed)  # written before confirmed
+            self._unconfirmed = None
             try:
                 raw = await self._fetch(self.offset, self.timeout)
             except InvalidToken:
@@ -326,30 +330,37 @@ class InboxPoller:
         except Exception:  # noqa: BLE001 - the database cannot be read: handle them all
             known = set()
         fresh = [u for u in fresh if u["update_id"] not in known]
-        if fresh:
-            await self._store(fresh)
-        for u in fresh:
+        stored = self.services.inbox.add(fresh) if fresh else None
+        for u in fresh:  # handled at once: answers never wait on storage
             self._seen.add(u["update_id"])
             update = self._parse(u["update_id"], u)
             if update is not None:
                 await self.app.update_queue.put(update)
-        if confirm:
-            self.offset = max(ids) + 1  # confirms, on the next call, what the inbox now holds
+        if confirm:  # polling: the next getUpdates, which confirms these, first waits for `stored`
+            self.offset = max(ids) + 1
+            self._unconfirmed = stored
+        else:  # webhook: Telegram hears back once they are stored
+            await self._stored(stored)
         if len(self._seen) > 10_000:  # ids below the offset never come again: keep the newest
             self._seen = set(sorted(self._seen)[-5_000:])
 
-    async def _store(self, updates: list[dict]) -> None:
-        """Wait (a moment at most) until the inbox holds these updates; answer them anyway."""
-        future = self.services.inbox.add(updates)
-        if getattr(self.services.writer, "failing_since", None) is not None:
-            self._durable = False  # the writer is already retrying: do not wait for it
+    async def _stored(self, future) -> None:
+        """Wait until the inbox holds a batch (STORE_WAIT at most; not at all while the database
+        cannot be written: then the updates, already being answered, are confirmed anyway)."""
+        if future is None:
             return
-        try:
-            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), INBOX_WAIT)
-        except Exception as exc:  # noqa: BLE001 - a storage fault must not hold up answers
-            if self._durable:
-                log.warning("inbox: updates could not be stored in time (%s); they are answered from memory "
-                            "and written when the database allows", exc.__class__.__name__)
+        deadline = time.monotonic() + STORE_WAIT
+        wrapped = asyncio.wrap_future(future)
+        wrapped.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no "never retrieved"
+        while not future.done():
+            if getattr(self.services.writer, "failing_since", None) is not None or time.monotonic() > deadline:
+                if self._durable:
+                    log.warning("inbox: updates could not be stored; they are answered from memory and "
+                                "written when the database allows")
+                self._durable = False  # the writer keeps retrying: do not wait for it
+                return
+            await asyncio.wait({wrapped}, timeout=0.05)
+        if future.cancelled() or future.exception() is not None:
             self._durable = False
             return
         if not self._durable:
