@@ -326,7 +326,9 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) 
 async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """Make revision N's content the new current revision: /rollback N; says which revisions it undoes."""
     chat_id = update.effective_chat.id
-    if len(context.args or []) != 1 or not context.args[0].isdigit():
+    arg = context.args[0] if len(context.args or []) == 1 else ""
+    # ASCII digits only ("²" and "١" are digits to str.isdigit), and a number SQLite can hold.
+    if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) < 2**63:
         await send_text(context, chat_id, "Usage: /rollback N (see /history for the numbers)")
         return
     svc = services(context)

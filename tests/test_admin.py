@@ -403,3 +403,10 @@ async def test_broken_xlsx_upload_names_the_row(api, running):
     garbage = await upload(api, b"PK\x03\x04 not really a zip", name="junk.xlsx")
     assert "not an .xlsx spreadsheet" in garbage["text"]
     assert revision(running).id == rev.id
+
+
+@pytest.mark.parametrize("arg", ["²", "١", "99999999999999999999", "0", "-1", "one"])
+async def test_rollback_takes_only_a_plain_revision_number(api, running, arg):
+    reply = await say(api, f"/rollback {arg}", ADMIN)
+    assert reply["text"].startswith("Usage: /rollback N")
+    assert svc(running).live.revisions.current().id == 1
