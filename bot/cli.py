@@ -172,7 +172,9 @@ def cmd_calibrate(args, config: Config) -> int:
     from knowledge.calibration import DEFAULT_PATH
     from knowledge.matcher import Matcher
 
-    from .evaluate import calibrate, evaluate, format_report, load_cases
+    from knowledge.fitting import fit
+
+    from .evaluate import evaluate, fitting_cases, format_report, load_cases
 
     paths = [Path(p) for p in args.questions] or DEFAULT_QUESTION_SETS
     missing = [str(p) for p in paths if not p.is_file()]
@@ -181,8 +183,9 @@ def cmd_calibrate(args, config: Config) -> int:
         return EXIT_USAGE
     cases = load_cases(*paths)
     matcher = Matcher(_eval_kb(args, config))
-    cal = calibrate(matcher, cases)
-    report = evaluate(matcher, cases, cv=args.cv)
+    fitted = fitting_cases(matcher, cases)  # each question read once, for the fit and the figures
+    cal = fit(fitted)
+    report = evaluate(matcher, cases, cv=args.cv, fitted=fitted)
     notes = {"fitted_on": [p.name for p in paths], "cases": len(cases),
              f"cv{args.cv}": {"accuracy": round(report["accuracy"], 3), "refusal": round(report["refusal"], 3),
                               "confident_wrong_share": round(report["confident_wrong_share"], 3)}}

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.calibration import Calibration
-from knowledge.fitting import Case, cross_validate, fit, outcome
+from knowledge.fitting import Case, cross_validate, outcome
 from knowledge.matcher import Matcher, decide
 
 from .assistant import entry_reply
@@ -61,14 +60,10 @@ def fitting_cases(matcher: Matcher, cases: Sequence[dict]) -> list[Case]:
     return out
 
 
-def calibrate(matcher: Matcher, cases: Sequence[dict]) -> Calibration:
-    """A calibration fitted on these cases (for `diaspora-bot calibrate`)."""
-    return fit(fitting_cases(matcher, cases))
-
-
-def evaluate(matcher: Matcher, cases: Sequence[dict], cv: int = 0) -> dict:
-    """Decide every case (with the matcher's calibration, or by cv-fold cross-validation) and collect figures."""
-    fitted = fitting_cases(matcher, cases)
+def evaluate(matcher: Matcher, cases: Sequence[dict], cv: int = 0, fitted: Sequence[Case] | None = None) -> dict:
+    """Decide every case (with the matcher's calibration, or by cv-fold cross-validation) and collect
+    figures; `fitted` is the cases already read by the matcher, if the caller has them."""
+    fitted = fitted if fitted is not None else fitting_cases(matcher, cases)
     if cv > 1:
         results = cross_validate(fitted, cv)
     else:

@@ -61,7 +61,6 @@ _NIKAHIT = "\u17c6"  # ំ
 _REAHMUK = "\u17c7"  # ះ
 _TO_A, _TO_O = "\u17c9", "\u17ca"  # ៉ ៊ register shifters
 _BANTOC = "\u17cb"  # ់
-_SILENT = frozenset("\u17cb\u17cc\u17cd\u17ce\u17cf\u17d0\u17d1\u17d3\u17c8")  # ់ ៌ ៍ ...
 
 
 def romanize_khmer(word: str) -> str:
@@ -191,15 +190,6 @@ def _vowel_class(run: str) -> str:
     return "a" if run[0] == "a" else "o"
 
 
-def key_similarity(a: str, b: str) -> float:
-    """Similarity of two phonetic keys in [0, 1] (edit distance, stricter for short keys)."""
-    if a == b:
-        return 1.0
-    if min(len(a), len(b)) < 4:
-        return 0.0
-    return fuzz.ratio(a, b) / 100.0
-
-
 def load_lexicon(path: Path = _HERE / "romanized.yaml") -> dict[str, list[str]]:
     """Khmer word -> the Latin spellings people type for it."""
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
@@ -264,10 +254,6 @@ class RomanReader:
                                                for j in range(max(0, i - span + 1), i + 1) if j + span <= len(tokens)):
                 n += 1
         return n
-
-    def to_khmer(self, tokens: list[str]) -> list[str]:
-        """Rewrite Latin tokens as Khmer words where they read as Khmer; keep the others."""
-        return self._rewrite(tokens)[0]
 
     def _rewrite(self, tokens: list[str]) -> tuple[list[str], int]:
         sure = 0

@@ -63,8 +63,9 @@ def _patterns() -> tuple[re.Pattern, dict[str, tuple[str, bool]], re.Pattern, di
     return latin_re, latin, khmer_re, khmer
 
 
-def _home() -> set[str]:
-    return {p.id for p in gazetteer() if p.home}
+@lru_cache(maxsize=1)
+def _home() -> frozenset[str]:
+    return frozenset(p.id for p in gazetteer() if p.home)
 
 
 @dataclass(frozen=True)
