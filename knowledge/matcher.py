@@ -37,12 +37,13 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .calibration import Calibration, load_calibration
-from .romanize import RomanReader
+from .romanize import RomanReader, load_lexicon
 from .schema import Entry, KnowledgeBase
 from .scope import Scope, conflict, entry_years, place_forms, scope_of
 from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
@@ -207,6 +208,8 @@ class Matcher:
         self._n = max(n, 1)
         self._idf = {t: math.log(1 + self._n / d) for t, d in df.items()}
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + self._n / 0.5)
+        idfs = sorted(self._idf.values())
+        self._common_idf = idfs[len(idfs) // 4] if idfs else 1.0  # a word of the commonest quarter
         # Per entry: its phrasings, and for each word the phrasings that contain it.
         self._phrasing_index: list[dict[str, list[int]]] = []
         for phrasings in raw_phrasings:
@@ -255,7 +258,7 @@ class Matcher:
         """
         out: list[str] = []
         unknown_khmer = False
-        for token in self._tokens(question):
+        for token in self._tokens(self._join_split(question)):
             known = token in self._vocab_set
             if not known and KHMER_RE.fullmatch(token):
                 if unknown_khmer:
@@ -273,6 +276,27 @@ class Matcher:
             out.append(token)
         return list(dict.fromkeys(self._sound_alike(out)))[:MAX_QUERY_TOKENS]
 
+    def _join_split(self, question: str) -> str:
+        """Two Latin words that make one the index knows are that word ("pass port" = passport)."""
+        plain = normalize(question).split()
+        if len(plain) < 2:
+            return question
+        out: list[str] = []
+        joined = False
+        for a, b in zip(plain, plain[1:] + [""]):
+            if joined:
+                joined = False
+                continue
+            ab = a + b
+            if (b and len(a) >= 2 and len(b) >= 2 and ab.isascii() and ab.isalpha() and ab not in STOPWORDS
+                    and (a not in self._vocab_set or b not in self._vocab_set)
+                    and set(words(ab)) <= self._vocab_set and words(ab)):
+                out.append(ab)
+                joined = True
+            else:
+                out.append(a)
+        return " ".join(out)
+
     def _sound_alike(self, tokens: list[str]) -> list[str]:
         """An unknown Khmer word that sounds like a known one (or a stop word) is that word."""
         out: list[str] = []
@@ -283,6 +307,14 @@ class Matcher:
             alike = self._roman.khmer_alike(token)
             out.extend(self._tokens(alike) if alike else [token])
         return out
+
+    def _unknown_weight(self, token: str) -> float:
+        """The weight of a word the index does not know: an everyday Khmer word (of the romanized
+        lexicon: "ចាប់ផ្តើម" start) weighs like a common word of the index; any other, more than
+        its rarest word ("Everest", "mortgage")."""
+        if token in _everyday_khmer():
+            return self._common_idf
+        return self.unknown_idf
 
     def _asked(self, tokens: list[str]) -> list[str]:
         """The tokens that ask about something the index knows (not greeting or thanks words)."""
@@ -322,9 +354,18 @@ class Matcher:
         return out
 
     def rewrite(self, question: str) -> tuple[str, bool]:
-        """The question as the matcher reads it: Khmer in Latin letters rewritten in Khmer script."""
-        khmer = self._roman.read(normalize(question).split())
-        return (" ".join(khmer), True) if khmer is not None else (question, False)
+        """The question as the matcher reads it: Khmer in Latin letters rewritten in Khmer script;
+        in a question otherwise English or French, Khmer function words in Latin letters dropped."""
+        plain = normalize(question).split()
+        typed = question.split()
+        # Acronyms ("MoU", "ID", "EPS") are not Khmer words, unless the whole message is in capitals.
+        acronyms = frozenset(normalize(w) for w in typed if sum(c.isupper() for c in w) >= 2) \
+            if any(w.isalpha() and not w.isupper() for w in typed) else frozenset()
+        khmer = self._roman.read(plain, acronyms)
+        if khmer is not None:
+            return " ".join(khmer), True
+        mixed = self._roman.khmer_function_words(plain, STOPWORDS)
+        return (" ".join(w for w in plain if w not in mixed), False) if mixed else (question, False)
 
     def read(self, question: str, limit: int = 5) -> Reading:
         """Rank the entries for a question, with the signals the decision is made from."""
@@ -383,7 +424,7 @@ class Matcher:
         can enter the top `limit`.
         """
         expansions = [self._expand(t) for t in tokens]
-        weights = [max((self._idf[w] for w in exp), default=self.unknown_idf) for exp in expansions]
+        weights = [max((self._idf[w] for w in exp), default=self._unknown_weight(t)) for t, exp in zip(tokens, expansions)]
         total_w = sum(weights)
         known_w = sum(w for exp, w in zip(expansions, weights) if exp) or 1.0
         # How much of the question the knowledge base does not know (a typo counts in part).
@@ -464,6 +505,12 @@ class Matcher:
             if f1 > best:
                 best = f1
         return best
+
+
+@lru_cache(maxsize=1)
+def _everyday_khmer() -> frozenset[str]:
+    """The tokens of the romanized lexicon's Khmer words: everyday words, not topics."""
+    return frozenset(t for km in load_lexicon() for t in words(normalize(km)))
 
 
 def _khmer_words(kb: KnowledgeBase) -> dict[str, int]:

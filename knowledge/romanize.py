@@ -210,6 +210,19 @@ def _lexicon_keys() -> tuple[dict[str, str], int]:
     return keys, longest
 
 
+@lru_cache(maxsize=1)
+def _lexicon_spellings() -> dict[str, str]:
+    """Every spelling of the lexicon, as typed (words joined by one space) -> its Khmer word.
+
+    An exact spelling is read before any key: two words may share a key ("thai" and "dai"), but
+    a spelling people type for one of them names it."""
+    out: dict[str, str] = {}
+    for km, variants in load_lexicon().items():
+        for variant in variants:
+            out.setdefault(" ".join(variant.lower().split()), km)
+    return out
+
+
 class RomanReader:
     """Reads a question in Latin letters as Khmer, against one knowledge base's Khmer words."""
 
@@ -226,20 +239,29 @@ class RomanReader:
         self._latin_vocab = latin_vocab
         self._english = english_words
 
-    def read(self, tokens: list[str]) -> list[str] | None:
+    def read(self, tokens: list[str], keep: frozenset[str] = frozenset()) -> list[str] | None:
         """The tokens rewritten in Khmer script when they read as Khmer in Latin letters, else None.
 
         They read as Khmer when more of them are surely Khmer (a spelling of the lexicon, or of a
         Khmer word of the knowledge base, that is not an English word or a Latin word of the
-        knowledge base) than are English or French function words.
+        knowledge base) than are English or French function words. Tokens in `keep` (acronyms
+        such as "MoU", "ID") stay as they are.
         """
         tokens = [part for t in tokens for part in _DIGITS_APART.findall(t)]  # "2khe" = "2 khe"
         other = sum(t in _FUNCTION_WORDS for t in tokens)
         if other or not any(t.isalpha() and not self._known_latin(t) for t in tokens):
             if self._surely_khmer(tokens) <= other:  # most questions stop here, without fuzzy matching
                 return None
-        rewritten, sure = self._rewrite(tokens)
+        rewritten, sure = self._rewrite(tokens, keep)
         return rewritten if sure >= 1 and sure > other else None
+
+    def khmer_function_words(self, tokens: list[str], stopwords: frozenset[str]) -> set[str]:
+        """The tokens of a question otherwise in English or French that are Khmer function words
+        typed in Latin letters ("dual citizenship khmer ban te": "ban", "te"), when there are at
+        least two of them: a code-mixed question. They say nothing of the topic."""
+        spellings = _lexicon_spellings()
+        found = {t for t in tokens if t not in _FUNCTION_WORDS and spellings.get(t) in stopwords}
+        return found if len(found) >= 2 else set()
 
     def _surely_khmer(self, tokens: list[str]) -> int:
         """An upper bound of the tokens `_rewrite` counts as surely Khmer, by exact look-ups only."""
@@ -255,18 +277,20 @@ class RomanReader:
                 n += 1
         return n
 
-    def _rewrite(self, tokens: list[str]) -> tuple[list[str], int]:
+    def _rewrite(self, tokens: list[str], keep: frozenset[str] = frozenset()) -> tuple[list[str], int]:
         sure = 0
         lexicon, longest = _lexicon_keys()
-        keys = [phonetic_key(t) if t.isalpha() else "" for t in tokens]
+        spellings = _lexicon_spellings()
+        keys = [phonetic_key(t) if t.isalpha() and t not in keep else "" for t in tokens]
         out: list[str] = []
         i = 0
         while i < len(tokens):
             for span in range(min(longest, len(tokens) - i), 0, -1):
                 if all(keys[i:i + span]):
+                    typed = " ".join(tokens[i:i + span])
                     joined = joined_key(tokens[i:i + span])
-                    if joined in lexicon:
-                        out.append(lexicon[joined])
+                    if typed in spellings or joined in lexicon:
+                        out.append(spellings.get(typed) or lexicon[joined])
                         sure += sum(t not in self._english and t not in self._latin_vocab for t in tokens[i:i + span])
                         i += span
                         break

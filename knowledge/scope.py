@@ -27,9 +27,18 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 # Words that make a nationality the subject: "a Thai passport", "les citoyens français".
 _SUBJECTS = frozenset("""passport passports passeport citizen citizens citizenship nationality nationalities national
 nationals people population person persons election elections vote voting government president law laws
+worker workers migrant migrants
 passeport passeports citoyen citoyens citoyenne citoyennete nationalite peuple gens personnes ressortissant
-ressortissants election elections gouvernement president loi lois""".split())
-_KHMER_SUBJECTS = ("លិខិតឆ្លងដែន", "សញ្ជាតិ", "ប្រជាជន", "ពលរដ្ឋ", "ជនជាតិ")
+ressortissants election elections gouvernement president loi lois travailleur travailleurs""".split())
+_KHMER_SUBJECTS = ("លិខិតឆ្លងដែន", "សញ្ជាតិ", "ប្រជាជន", "ពលរដ្ឋ", "ជនជាតិ", "ពលករ", "កម្មករ", "អ្នក")
+# Words that make a place itself the subject, next to its name: "does Thailand allow ...", "la
+# France autorise ...", "the population of Phnom Penh", "ថៃអនុញ្ញាត": the question is about that
+# place's own rules or facts, which only an entry about that place can answer.
+_PLACE_SUBJECTS = frozenset("""allow allows accept accepts recognise recognize recognises
+recognizes autorise autorisent accepte acceptent reconnait reconnaissent permet permettent population populations
+weather climate temperature economy gdp capital""".split())
+_KHMER_PLACE_SUBJECTS_AFTER = ("អនុញ្ញាត", "ទទួលស្គាល់", "អាកាសធាតុ")
+_KHMER_PLACE_SUBJECTS_BEFORE = ("ប្រជាជន", "អាកាសធាតុ", "ចំនួនប្រជាជន")
 
 
 @dataclass(frozen=True)
@@ -83,22 +92,30 @@ def scope_of(text: str) -> Scope:
     norm = normalize(text)
     places: set[str] = set()
     peoples: set[str] = set()
+    place_subjects: set[str] = set()  # places that are the subject by a _PLACE_SUBJECTS word
     words = norm.split()
     for m in latin_re.finditer(norm):
         place, people = latin[m.group(1)]
         places.add(place)
-        if people:
-            at = len(norm[:m.start()].split())
-            near = words[max(0, at - 2):at] + words[at + len(m.group(1).split()):at + len(m.group(1).split()) + 3]
-            if any(w in _SUBJECTS for w in near):
-                peoples.add(place)
+        at = len(norm[:m.start()].split())
+        end = at + len(m.group(1).split())
+        if people and any(w in _SUBJECTS for w in words[max(0, at - 2):at] + words[end:end + 3]):
+            peoples.add(place)
+        elif not people and any(w in _PLACE_SUBJECTS for w in words[max(0, at - 3):at] + words[end:end + 2]):
+            place_subjects.add(place)
     packed = norm.replace(" ", "") if KHMER_RE.search(norm) else ""
     for m in khmer_re.finditer(packed):
         place = khmer[m.group()]
         places.add(place)
         if packed[:m.start()].endswith(_KHMER_SUBJECTS):
             peoples.add(place)
+        elif (packed[:m.start()].endswith(_KHMER_PLACE_SUBJECTS_BEFORE)
+                or packed[m.end():].startswith(_KHMER_PLACE_SUBJECTS_AFTER)):
+            place_subjects.add(place)
+    peoples |= place_subjects
     home = _home()
+    if places & home:  # "the Cambodian population in Thailand" is about Cambodians
+        peoples -= place_subjects
     years = {int(y) for y in _YEAR.findall(norm)}
     return Scope(frozenset(places - home), frozenset(years), frozenset(peoples - home))
 

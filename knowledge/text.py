@@ -56,8 +56,18 @@ _KHMER_SIGNS = (("\u17c1\u17b6", "\u17c4"), ("\u17c1\u17b8", "\u17be"), ("\u17bb
 # Old and common spellings of everyday words, and the spelling the knowledge base uses.
 _KHMER_SPELLINGS = (("តំលៃ", "តម្លៃ"), ("សំរាប់", "សម្រាប់"), ("អោយ", "ឲ្យ"), ("ឱ្យ", "ឲ្យ"), ("ជំរាប", "ជម្រាប"),
                     ("កំលាំង", "កម្លាំង"), ("សំរេច", "សម្រេច"), ("ចំលើយ", "ចម្លើយ"), ("បំរើ", "បម្រើ"),
-                    ("ជំរើស", "ជម្រើស"), ("សំរួល", "សម្រួល"), ("តំរូវ", "តម្រូវ"), ("ឲ", "ឲ្យ"))
+                    ("ជំរើស", "ជម្រើស"), ("សំរួល", "សម្រួល"), ("តំរូវ", "តម្រូវ"), ("ឲ", "ឲ្យ"),
+                    ("សំគាល់", "សម្គាល់"), ("ត្រលប់", "ត្រឡប់"), ("សំរាក", "សម្រាក"),
+                    ("ចំរើន", "ចម្រើន"), ("កំរិត", "កម្រិត"), ("សំលៀក", "សម្លៀក"), ("ចំលង", "ចម្លង"))
 _DOUBLED_SUBSCRIPT = re.compile("(\u17d2[\u1780-\u17a2])\\1+")
+# A vowel sign typed before the subscript it sits beside ("ប៉ុនា្មន" for "ប៉ុន្មាន"): in Khmer a
+# subscript always follows its consonant directly.
+_VOWEL_BEFORE_SUBSCRIPT = re.compile("([\u17b6-\u17c5])(\u17d2[\u1780-\u17a2])")
+# ុ typed for the register shifter under an upper vowel ("ម៉ាឡេសុី" for "ម៉ាឡេស៊ី"): the two look
+# alike there, and ុ never precedes another vowel. The shifter is ៉ on the o-series sonorants
+# and ៊ on the others.
+_U_FOR_SHIFTER = re.compile("([\u1780-\u17a2])\u17bb([\u17b7-\u17ba\u17be])")
+_MUUSIKATOAN_ON = frozenset("ងញមយរវនល")
 
 
 def normalize_khmer(text: str) -> str:
@@ -70,6 +80,9 @@ def normalize_khmer(text: str) -> str:
     for wrong, right in _KHMER_SIGNS:
         text = text.replace(wrong, right)
     text = _DOUBLED_SUBSCRIPT.sub(r"\1", text)
+    text = _VOWEL_BEFORE_SUBSCRIPT.sub(r"\2\1", text)
+    text = _U_FOR_SHIFTER.sub(lambda m: m.group(1) + ("\u17c9" if m.group(1) in _MUUSIKATOAN_ON else "\u17ca")
+                              + m.group(2), text)
     for old, new in _KHMER_SPELLINGS:
         if old in text:
             text = text.replace(new, "\0").replace(old, new).replace("\0", new)

@@ -120,6 +120,9 @@ def test_practical_needs_in_three_languages(matcher, question, entry_id):
     ("ចង់ទៅធ្វេីការ", "ចង់ទៅធ្វើការ"),  # ើ typed as េ + ី
     ("ស្រ្តី", "ស្ត្រី"),  # subscripts in the other order
     ("បុ៉ន្មាន", "ប៉ុន្មាន"),  # shifter after the vowel
+    ("ធ្វើលិខិតឆ្លងដែនអស់លុយប៉ុនា្មន", "ធ្វើលិខិតឆ្លងដែនអស់លុយប៉ុន្មាន"),  # vowel typed before the subscript
+    ("ទៅម៉ាឡេសុីធ្វើការ", "ទៅម៉ាឡេស៊ីធ្វើការ"),  # ុ typed for the shifter under ី
+    ("ប័ណ្ណសំគាល់ខ្លួនខ្មែរ", "ប័ណ្ណសម្គាល់ខ្លួនខ្មែរ"),  # old spelling
 ])
 def test_khmer_spelling_variants_read_alike(matcher, variant, standard):
     assert normalize(variant) == normalize(standard)
@@ -135,6 +138,10 @@ def test_khmer_spelling_variants_read_alike(matcher, variant, standard):
     ("does malaysia allow dual citizenship", "dual-citizenship"),
     ("remittances to cambodia in 1995", "remittances"),
     ("តើប្រជាជនថៃប៉ុន្មាននាក់រស់នៅកម្ពុជា?", "data-sources"),
+    ("La France autorise-t-elle la double nationalité ?", "dual-citizenship"),  # the place is the subject
+    ("ថៃអនុញ្ញាតឲ្យមានសញ្ជាតិពីរទេ", "dual-citizenship"),
+    ("ពលករវៀតណាមនៅកូរ៉េមានប៉ុន្មាននាក់", "practice-eps-korea"),  # Vietnamese workers
+    ("population of phnom penh", "practice-mrc"),
 ])
 def test_a_question_about_another_place_or_time_is_not_answered(matcher, question, cambodian_entry):
     result = matcher.match(question)
@@ -160,3 +167,26 @@ def test_help_with_a_topic_is_a_question(matcher):
 def test_a_correctly_spelt_word_is_not_corrected_into_another(matcher):
     assert "policy" not in matcher._expand("police")
     assert "passport" in matcher._expand("pasport")
+
+
+def test_a_place_as_subject_does_not_hide_a_question_about_cambodians():
+    from knowledge.scope import scope_of
+    assert scope_of("does thailand allow dual citizenship").peoples == {"thailand"}
+    assert not scope_of("cambodian population in thailand").peoples
+    assert not scope_of("What is the Employment Permit System with South Korea?").peoples
+
+
+@pytest.mark.parametrize("split, whole", [
+    ("pass port price", "passport price"),
+    ("how much is a pass port", "how much is a passport"),
+])
+def test_a_word_typed_in_two_parts_is_one_word(matcher, split, whole):
+    assert matcher._query_tokens(matcher.rewrite(split)[0]) == matcher._query_tokens(whole)
+
+
+def test_an_everyday_word_the_knowledge_base_lacks_weighs_less_than_an_unknown_topic(matcher):
+    # "ចាប់ផ្តើម" (start) is an everyday word of the romanized lexicon; "Everest" is a topic.
+    assert matcher._unknown_weight("ចាប់ផ្តើម") < matcher._unknown_weight("everest")
+    start = matcher.features(matcher._query_tokens("ចង់ទៅធ្វើការនៅកូរ៉េ ចាប់ផ្តើមយ៉ាងម៉េច"))[1]
+    everest = matcher.features(matcher._query_tokens("ចង់ទៅធ្វើការនៅកូរ៉េ everest"))[1]
+    assert start < everest

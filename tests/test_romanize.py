@@ -65,3 +65,20 @@ def test_english_and_french_are_not_read_as_khmer(kb, question):
 def test_code_mixed_khmer_and_latin(kb):
     reply = Assistant(kb).ask("knhom chong tov ធ្វើការ nov korea", log=False)
     assert reply.answered and reply.entry.id == "practice-eps-korea"
+
+
+def test_an_exact_spelling_names_its_word_before_a_shared_key(matcher):
+    # "thai" and "dai" share a phonetic key; "thai" is a spelling people type for ថៃ.
+    assert "ថៃ" in matcher.rewrite("tov thai thveu ka")[0].split()
+
+
+def test_acronyms_stay_latin_in_a_romanized_question(matcher):
+    text, romanized = matcher.rewrite("tov thai tam MoU chab pderm pi chnam na")
+    assert romanized and "mou" in text.split()
+
+
+def test_khmer_function_words_in_an_english_question_are_dropped(matcher):
+    text, romanized = matcher.rewrite("dual citizenship khmer ban te")
+    assert not romanized and text.split() == ["dual", "citizenship", "khmer"]
+    # One such word alone is not a code-mixed question ("a ban on ...").
+    assert matcher.rewrite("is there a ban on emigration")[0] == "is there a ban on emigration"
