@@ -145,7 +145,7 @@ le la les l de des du d un une et ou est sont etre ete que qu qui quoi quel quel
 comment pour par en au aux a je j tu il elle on nous vous ils elles me m mon ma mes ton ta tes son sa ses
 notre nos votre vos leur leurs ce cet cette ces c se s y ne n pas plus dans sur avec sans chez
 est-ce peux peut puis pouvez faire fait dire dis savoir sais voudrais veux veut ai as avez avoir
-bonjour salut merci svp stp
+bonjour salut merci svp stp envers existe existent exister vraiment actually really possible
 តើ ខ្ញុំ ខ្ញុំបាទ នាងខ្ញុំ អ្នក បង ប្អូន គាត់ យើង គេ វា នៅ ទៅ មក និង ជា បាន មាន ទេ អ្វី ណា ដែល
 របស់ នេះ នោះ គឺ ឬ ក្នុង ដើម្បី ពី ហើយ ចង់ អាច សូម ដល់ ផង ដែរ ទៀត ហ្នឹង យ៉ាងម៉េច យ៉ាងដូចម្តេច
 ដូចម្តេច ម៉េច អី ឲ្យ អោយ ឱ្យ ត្រូវ ការ ដឹង ចឹង ចុះ ប្រាប់ ជួយ ផ្ង ណាស់ បន្តិច ប៉ុន្មាន ខ្លះ អត់ ទេ ភាគច្រើន ភាគ ច្រើន ជាងគេ បំផុត
