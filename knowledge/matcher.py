@@ -298,10 +298,11 @@ class Matcher:
         return " ".join(out)
 
     def _sound_alike(self, tokens: list[str]) -> list[str]:
-        """An unknown Khmer word that sounds like a known one (or a stop word) is that word."""
+        """An unknown Khmer word that sounds like a known one (or a stop word) is that word, unless
+        it is an everyday word of its own (ដេញ "fire" is not ទិញ "buy")."""
         out: list[str] = []
         for token in tokens:
-            if token in self._vocab_set or not KHMER_RE.fullmatch(token):
+            if token in self._vocab_set or not KHMER_RE.fullmatch(token) or token in _everyday_khmer():
                 out.append(token)
                 continue
             alike = self._roman.khmer_alike(token)

@@ -82,3 +82,9 @@ def test_khmer_function_words_in_an_english_question_are_dropped(matcher):
     assert not romanized and text.split() == ["dual", "citizenship", "khmer"]
     # One such word alone is not a code-mixed question ("a ban on ...").
     assert matcher.rewrite("is there a ban on emigration")[0] == "is there a ban on emigration"
+
+
+def test_an_everyday_word_is_not_read_as_a_known_word_that_sounds_alike(matcher):
+    # ដេញ (to fire, chase away) is in the lexicon; it is not ទិញ (to buy), a word of the knowledge base.
+    tokens = matcher._query_tokens(matcher.rewrite("knhom trov ke denh chenh pi ka nov kore")[0])
+    assert "ដេញ" in tokens and "ទិញ" not in tokens
