@@ -41,7 +41,7 @@ _CONSONANTS = {
     "ឌ": ("d", "t", 2), "ឍ": ("th", "t", 2), "ណ": ("n", "n", 1), "ត": ("t", "t", 1),
     "ថ": ("th", "t", 1), "ទ": ("t", "t", 2), "ធ": ("th", "t", 2), "ន": ("n", "n", 2),
     "ប": ("b", "p", 1), "ផ": ("ph", "p", 1), "ព": ("p", "p", 2), "ភ": ("ph", "p", 2),
-    "ម": ("m", "m", 2), "យ": ("y", "y", 2), "រ": ("r", "", 2), "ល": ("l", "l", 2),
+    "ម": ("m", "m", 2), "យ": ("y", "y", 2), "រ": ("r", "r", 2), "ល": ("l", "l", 2),
     "វ": ("v", "v", 2), "ឝ": ("s", "s", 1), "ឞ": ("s", "s", 1), "ស": ("s", "s", 1),
     "ហ": ("h", "h", 1), "ឡ": ("l", "l", 1), "អ": ("", "", 1),
 }
@@ -92,7 +92,7 @@ def romanize_khmer(word: str) -> str:
                       or (nxt in _CONSONANTS and peek(i + 2) == _BANTOC))
             if not closed and not starts:  # it closes the open syllable (a subscript after it starts the next)
                 if not nucleus:
-                    out.append(_inherent(series, closing=ch))
+                    out.append(_inherent(series, closing=ch, bantoc=peek(i + 1) == _BANTOC))
                 out.append(final)
                 closed, nucleus = True, False
                 i += 1
@@ -143,8 +143,10 @@ def romanize_khmer(word: str) -> str:
     return "".join(out)
 
 
-def _inherent(series: int, closing: str) -> str:
-    if closing == "ង":
+def _inherent(series: int, closing: str, bantoc: bool = False) -> str:
+    """The inherent vowel as people spell it: "o" before ng, a silent final r ("ករ" kor, "បរទេស"
+    bortes) or a final marked short by the bantoc ("ដល់" dol, "ផ្តល់" pdol); else by series."""
+    if closing in ("ង", "រ") or bantoc:
         return "o"
     return "a" if series == 1 else "o"
 

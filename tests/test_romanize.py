@@ -9,7 +9,7 @@ from knowledge.romanize import phonetic_key, romanize_khmer
 
 
 @pytest.mark.parametrize("khmer, latin", [
-    ("ធ្វើ", "thveu"), ("ខ្ញុំ", "khnhom"), ("ការ", "ka"), ("ក្រសួង", "krasuong"), ("លិខិត", "likhet"),
+    ("ធ្វើ", "thveu"), ("ខ្ញុំ", "khnhom"), ("ការ", "kar"), ("ពលករ", "polkor"), ("ផ្តល់", "phtol"), ("ក្រសួង", "krasuong"), ("លិខិត", "likhet"),
     ("ឆ្លង", "chhlong"), ("លុយ", "luy"), ("ថ្លៃ", "thlai"), ("នៅ", "nov"), ("ចង់", "chong"),
 ])
 def test_romanizer_gives_the_popular_spelling(khmer, latin):
