@@ -19,7 +19,7 @@ signals:
 
 Typos are absorbed before scoring: a word unknown to the index (and not a correctly spelt English
 word: "police" is not "policy") is mapped to the known words within a small edit distance
-(rapidfuzz), Khmer included, with a similarity that discounts it. Khmer is segmented with
+(rapidfuzz, on the few words a bigram index lets through: index.py), Khmer included, with a similarity that discounts it. Khmer is segmented with
 khmercut. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
 questions alike.
 
@@ -35,13 +35,14 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .calibration import Calibration, load_calibration
+from .index import EntryIndex, SimilarWords
 from .romanize import RomanReader
 from .schema import Entry, KnowledgeBase
 from .scope import Scope, conflict, entry_years, place_forms, scope_of
@@ -182,67 +183,32 @@ class Matcher:
         self._synonyms = _Synonyms(kb)
         self._entries = list(kb.entries)
         n = len(self._entries)
-        short_sets: list[set[str]] = []
-        all_counts: list[Counter] = []
-        self._phrasings: list[list[tuple[tuple[str, ...], float, float]]] = []
-        df: Counter = Counter()
-        raw_phrasings: list[list[tuple[tuple[str, ...], float]]] = []
-        for entry in self._entries:
-            # (tokens, factor): a keyword names a topic the entry touches; a title or a question is
-            # what the entry answers, so a keyword match counts a little less.
-            phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
-            # The name of the thing, before any ':' or '(' of the title ("Ministry of Interior").
-            phrasings += [(self._tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR) for t in entry.title.values()]
-            phrasings += [(self._tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
-            phrasings += [(self._tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
-            phrasings = [(tuple(dict.fromkeys(p)), f) for p, f in phrasings if p]
-            raw_phrasings.append(phrasings)
-            short = set().union(*(p for p, _ in phrasings)) if phrasings else set()
-            counts = Counter(t for p, _ in phrasings for t in p)
-            for text in entry.answer.values():
-                counts.update(self._tokens(text))
-            short_sets.append(short)
-            all_counts.append(counts)
-            df.update(set(counts))
+        self._index = EntryIndex.build(self._entry_tokens(entry) for entry in self._entries)
         self._n = max(n, 1)
-        self._idf = {t: math.log(1 + self._n / d) for t, d in df.items()}
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + self._n / 0.5)
-        # Per entry: its phrasings, and for each word the phrasings that contain it.
-        self._phrasing_index: list[dict[str, list[int]]] = []
-        for phrasings in raw_phrasings:
-            self._phrasings.append([(p, f, sum(self._idf[t] for t in p)) for p, f in phrasings])
-            by_word: dict[str, list[int]] = defaultdict(list)
-            for k, (p, _) in enumerate(phrasings):
-                for t in p:
-                    by_word[t].append(k)
-            self._phrasing_index.append(dict(by_word))
-        # Inverted index over all fields, with BM25 term weights precomputed.
-        lengths = [sum(c.values()) for c in all_counts]
-        avg = sum(lengths) / self._n if lengths else 1.0
-        k1, b = 1.2, 0.75
-        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-        for i, counts in enumerate(all_counts):
-            norm = k1 * (1 - b + b * lengths[i] / avg)
-            for t, tf in counts.items():
-                ids, ws = postings[t]
-                ids.append(i)
-                ws.append(self._idf[t] * tf * (k1 + 1) / (tf + norm))
-        self._postings = {t: (np.array(ids, dtype=np.int32), np.array(ws, dtype=np.float32))
-                          for t, (ids, ws) in postings.items()}
-        self._short = short_sets
-        self._all = [set(c) for c in all_counts]
-        self._vocab = list(self._idf)
-        self._vocab_set = set(self._vocab)
-        self._sorted_vocab = sorted(self._vocab)
+        self._vocab = self._index.vocab  # sorted
+        self._vocab_set = self._index.ids  # word -> token id
         # Typos are corrected towards the words of titles, questions and keywords only: the prose
         # of answers is full of ordinary words ("whether") that a question's word ("weather")
         # should not be taken for.
-        self._topic_vocab = sorted(set().union(*short_sets)) if short_sets else []
+        self._similar = SimilarWords(self._index.topic_words())
         self._english = english_words()
         self._scopes: list[Scope | None] = [None] * n  # computed when an entry first ranks
         self._place_forms: list[tuple[str, frozenset[str]]] | None = None
         self._roman = RomanReader(_khmer_words(kb), {t for t in self._vocab if t.isascii()}
                                   | {v for v in self._synonyms.variants if v.isascii()}, self._english)
+
+    def _entry_tokens(self, entry: Entry) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
+        """An entry's phrasings as (tokens, factor), and the tokens of its answers."""
+        # A keyword names a topic the entry touches; a title or a question is what the entry
+        # answers, so a keyword match counts a little less.
+        phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
+        # The name of the thing, before any ':' or '(' of the title ("Ministry of Interior").
+        phrasings += [(self._tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR) for t in entry.title.values()]
+        phrasings += [(self._tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
+        phrasings += [(self._tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
+        answer = [t for text in entry.answer.values() for t in self._tokens(text)]
+        return [(tuple(dict.fromkeys(p)), f) for p, f in phrasings if p], answer
 
     def _tokens(self, text: str) -> list[str]:
         return words(self._synonyms.apply(normalize(text)))
@@ -298,8 +264,8 @@ class Matcher:
             return self._prefixed(token, {})
         khmer = bool(KHMER_RE.match(token))
         cutoff = 80 if len(token) >= 6 else 84
-        found = process.extract(token, self._topic_vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-        out = {word: (score / 100.0) ** 4 for word, score, _ in found}
+        found = self._similar.extract(token, cutoff, limit=3)
+        out = {word: (score / 100.0) ** 4 for word, score in found}
         # A misspelt synonym ("ប៉ាសព័រ" for "ប៉ាស្ព័រ") stands for its group's words.
         variant = process.extractOne(token, self._synonyms.variants, scorer=fuzz.ratio, score_cutoff=cutoff)
         if variant is not None:
@@ -313,9 +279,9 @@ class Matcher:
     def _prefixed(self, token: str, out: dict[str, float]) -> dict[str, float]:
         """A word cut short ("remit", "nation") also points at its longer forms; in Khmer, a word
         at the longer compounds it starts ("ជាប់" stuck -> "ជាប់គាំង" stranded)."""
-        at = bisect.bisect_left(self._sorted_vocab, token)
-        while at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(token) and len(out) < 6:
-            word = self._sorted_vocab[at]
+        at = bisect.bisect_left(self._vocab, token)
+        while at < len(self._vocab) and self._vocab[at].startswith(token) and len(out) < 6:
+            word = self._vocab[at]
             if len(word) > len(token) + 1 and word not in out:
                 out[word] = 0.8
             at += 1
@@ -365,7 +331,7 @@ class Matcher:
         """The places and years entry i mentions, from its indexed words (the gazetteer's forms
         tokenised like the knowledge base), its country, year and period."""
         if self._scopes[i] is None:
-            words = self._all[i]
+            words = self._index.words_of(i)
             if self._place_forms is None:
                 self._place_forms = [(place, frozenset(self._tokens(form))) for place, form in place_forms()]
             places = {place for place, form in self._place_forms if form and form <= words}
@@ -382,18 +348,21 @@ class Matcher:
         phrasing's recall cannot exceed the entry's coverage) and stops once no remaining entry
         can enter the top `limit`.
         """
-        expansions = [self._expand(t) for t in tokens]
-        weights = [max((self._idf[w] for w in exp), default=self.unknown_idf) for exp in expansions]
+        index = self._index
+        idf = index.idf_list
+        expansions = [{index.ids[w]: sim for w, sim in self._expand(t).items()} for t in tokens]
+        weights = [max((idf[w] for w in exp), default=self.unknown_idf) for exp in expansions]
         total_w = sum(weights)
         known_w = sum(w for exp, w in zip(expansions, weights) if exp) or 1.0
         # How much of the question the knowledge base does not know (a typo counts in part).
         misses = [1.0 - max(exp.values(), default=0.0) for exp in expansions]
         unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
         unknown_words = sum(misses) / len(misses)
-        scores = np.zeros(len(self._entries), dtype=np.float32)
+        n = len(self._entries)
+        scores = np.zeros(n, dtype=np.float32)
         for exp in expansions:
             for word, sim in exp.items():
-                ids, ws = self._postings[word]
+                ids, ws, _ = index.postings(word)
                 scores[ids] += sim * ws  # ids are unique within one posting list
         hit = np.flatnonzero(scores)
         if not len(hit):
@@ -401,32 +370,39 @@ class Matcher:
         if len(hit) > CANDIDATES:
             hit = hit[np.argpartition(-scores[hit], CANDIDATES)[:CANDIDATES]]
         best_bm25 = float(scores.max())
+        # Per entry, the IDF-weighted share of the question its short fields and all its fields
+        # use: each query word counts by its best expansion the entry has.
+        q_short = np.zeros(n, dtype=np.float64)
+        q_all = np.zeros(n, dtype=np.float64)
+        for exp, w in zip(expansions, weights):
+            if not exp:
+                continue
+            hit_short = np.zeros(n, dtype=np.float64)
+            hit_all = np.zeros(n, dtype=np.float64)
+            for word, sim in exp.items():
+                ids, _, short = index.postings(word)
+                hit_all[ids] = np.maximum(hit_all[ids], sim)
+                ids = ids[short]
+                hit_short[ids] = np.maximum(hit_short[ids], sim)
+            q_short += w * hit_short
+            q_all += w * hit_all
         bounds = []
-        for i, bm in zip(hit.tolist(), scores[hit].tolist()):
-            short, every = self._short[i], self._all[i]
-            q_short = q_all = 0.0
-            for exp, w in zip(expansions, weights):
-                hit_short = hit_all = 0.0
-                for word, sim in exp.items():
-                    if word in every:
-                        if sim > hit_all:
-                            hit_all = sim
-                        if sim > hit_short and word in short:
-                            hit_short = sim
-                q_short += w * hit_short
-                q_all += w * hit_all
-            recall = q_short / total_w
-            cover = max(recall, ANSWER_COVER_DISCOUNT * q_all / total_w)
+        for i, bm, qs, qa in zip(hit.tolist(), scores[hit].tolist(), q_short[hit].tolist(), q_all[hit].tolist()):
+            recall = qs / total_w
+            cover = max(recall, ANSWER_COVER_DISCOUNT * qa / total_w)
             phrase_bound = min(1.0, NAME_FACTOR * 2 * recall / (1 + recall)) if recall else 0.0
-            missed = max(0.0, 1.0 - q_all / known_w)  # known words of the question this entry never uses
+            missed = max(0.0, 1.0 - qa / known_w)  # known words of the question this entry never uses
             bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed))
         bounds.sort(reverse=True)
+        candidates = np.zeros(n, dtype=bool)
+        candidates[hit] = True
+        touched = index.phrasings_with({w for exp in expansions for w in exp}, candidates)
         out: dict[int, tuple[float, float, float]] = {}
         exact: list[float] = []
         for bound, i, cover, bm, missed in bounds:
             if len(exact) >= limit and bound < exact[limit - 1]:
                 break
-            phrase = self._best_phrase(i, expansions, weights, total_w)
+            phrase = self._best_phrase(touched.get(i, ()), expansions, weights, total_w)
             out[i] = (phrase, cover, bm, missed)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
@@ -438,16 +414,17 @@ class Matcher:
         ranked = sorted(feats.items(), key=lambda kv: -_combine(kv[1]))[:limit]
         return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 
-    def _best_phrase(self, i: int, expansions: list[dict[str, float]], weights: list[float],
+    def _best_phrase(self, phrasings, expansions: list[dict[int, float]], weights: list[float],
                      total_w: float) -> float:
+        """The best soft F1 between the question (its expansions, by token id) and one of the
+        phrasings (ids) of an entry that share a word with it."""
         best = 0.0
-        index = self._phrasing_index[i]
-        touched = {k for exp in expansions for word in exp for k in index.get(word, ())}
-        phrasings = self._phrasings[i]
-        for phrasing, factor, p_weight in (phrasings[k] for k in touched):
-            pset = set(phrasing)
+        index = self._index
+        idf = index.idf_list
+        for k in phrasings:
+            pset = set(index.phrasing(k))
             recall = 0.0
-            matched_p: dict[str, float] = {}
+            matched_p: dict[int, float] = {}
             for exp, w in zip(expansions, weights):
                 hit = 0.0
                 for word, s in exp.items():
@@ -459,8 +436,8 @@ class Matcher:
             if not recall:
                 continue
             recall /= total_w
-            precision = sum(self._idf[t] * s for t, s in matched_p.items()) / p_weight
-            f1 = min(1.0, factor * 2 * precision * recall / (precision + recall))
+            precision = sum(idf[t] * s for t, s in matched_p.items()) / float(index.phr_weight[k])
+            f1 = min(1.0, float(index.phr_factor[k]) * 2 * precision * recall / (precision + recall))
             if f1 > best:
                 best = f1
         return best
