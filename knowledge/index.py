@@ -19,6 +19,9 @@ The index is three numpy arrays (bigram keys in one CSR posting array), built on
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import math
 
 import numpy as np
@@ -43,8 +46,17 @@ def _grams(word: str) -> list[str]:
 class SimilarWords:
     """A bigram index over a sorted list of words, for `fuzz.ratio` look-ups with a cutoff."""
 
-    def __init__(self, words: list[str]):
+    def __init__(self, words: list[str], stored: tuple[dict[str, np.ndarray], list[str]] | None = None):
         self.words = words
+        if stored is not None:  # (arrays, keys) as `stored()` gave them
+            arrays, grams = stored
+            self.lengths, self._ids, self._indptr = arrays["sim_lengths"], arrays["sim_ids"], arrays["sim_indptr"]
+            self._keys = {g: i for i, g in enumerate(grams)}
+            self._by_length = np.argsort(self.lengths, kind="stable")
+            if not (len(self.lengths) == len(words) and len(self._indptr) == len(grams) + 1
+                    and self._indptr[-1] == len(self._ids) and (not len(self._ids) or self._ids.max() < len(words))):
+                raise IndexUnreadable("the stored typo index does not fit its words")
+            return
         self.lengths = np.fromiter((len(w) for w in words), dtype=np.int32, count=len(words))
         keys: dict[str, int] = {}
         rows: list[int] = []
@@ -61,6 +73,10 @@ class SimilarWords:
         np.cumsum(np.bincount(rows_a, minlength=len(keys)), out=self._indptr[1:])
         # Word ids by length, for the (never needed by the matcher) case of a bound that says nothing.
         self._by_length = np.argsort(self.lengths, kind="stable")
+
+    def stored(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The arrays and bigram keys to store (see the `stored` argument)."""
+        return {"sim_lengths": self.lengths, "sim_ids": self._ids, "sim_indptr": self._indptr}, list(self._keys)
 
     def candidates(self, token: str, cutoff: float) -> np.ndarray:
         """Ids (ascending) of the words whose fuzz.ratio with `token` may reach `cutoff`."""
@@ -110,14 +126,34 @@ class EntryIndex:
     about 20,000 strings and a few million numbers instead of a million Python objects.
     """
 
+    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks",
+              "phr_entry_ptr", "phr_tok_ptr", "phr_toks", "phr_factor", "phr_weight", "tp_ptr", "tp_ids", "phr_entry")
+
     def __init__(self, arrays: dict[str, np.ndarray], vocab: list[str]):
-        self.arrays = arrays
+        self.arrays = {name: arrays[name] for name in self.ARRAYS}
         self.vocab = vocab
         self.ids = {w: i for i, w in enumerate(vocab)}
-        for name, value in arrays.items():
+        for name, value in self.arrays.items():
             setattr(self, name, value)
         self.n_entries = len(self.ent_ptr) - 1
         self.idf_list: list[float] = self.idf.tolist()
+
+    def check(self, n_entries: int) -> None:
+        """Raise IndexUnreadable unless the arrays fit together (a stored index read back)."""
+        v, p = len(self.vocab), len(self.phr_factor)
+
+        def below(a: np.ndarray, bound: int) -> bool:
+            return not len(a) or (int(a.min()) >= 0 and int(a.max()) < bound)
+        ok = (self.n_entries == n_entries and len(self.idf) == v and len(self.topic) == v
+              and len(self.post_ptr) == v + 1 and self.post_ptr[-1] == len(self.post_ids) == len(self.post_w)
+              == len(self.post_short) and len(self.tp_ptr) == v + 1 and self.tp_ptr[-1] == len(self.tp_ids)
+              and len(self.phr_tok_ptr) == p + 1 and self.phr_tok_ptr[-1] == len(self.phr_toks)
+              and len(self.phr_weight) == p == len(self.phr_entry) and len(self.phr_entry_ptr) == n_entries + 1
+              and self.ent_ptr[-1] == len(self.ent_toks) and below(self.post_ids, n_entries)
+              and below(self.ent_toks, v) and below(self.phr_toks, v) and below(self.tp_ids, p)
+              and below(self.phr_entry, n_entries))
+        if not ok:
+            raise IndexUnreadable("the stored index does not fit together")
 
     @classmethod
     def build(cls, entries) -> "EntryIndex":
@@ -177,10 +213,12 @@ class EntryIndex:
         tp_order = np.lexsort((phr_of, ph_toks))
         tp_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ph_toks, minlength=len(vocab)), out=tp_ptr[1:])
-        toks_list = ph_toks.tolist()
-        ptr_list = ph_tok_ptr.tolist()
-        phr_weight = np.array([sum(idf_list[t] for t in toks_list[a:b]) for a, b in zip(ptr_list, ptr_list[1:])],
-                              dtype=np.float64)
+        # Summed position by position: the same additions, in the same order, as sum() over each phrasing.
+        sizes = np.diff(ph_tok_ptr)
+        phr_weight = np.zeros(len(sizes), dtype=np.float64)
+        for pos in range(int(sizes.max()) if len(sizes) else 0):
+            longer = np.flatnonzero(sizes > pos)
+            phr_weight[longer] += idf[ph_toks[ph_tok_ptr[longer] + pos]]
         topic = np.zeros(len(vocab), dtype=bool)
         topic[p_tok[p_short]] = True
         arrays = {
@@ -224,3 +262,85 @@ class EntryIndex:
 
     def phrasing(self, k: int) -> list[int]:
         return self.phr_toks[self.phr_tok_ptr[k]:self.phr_tok_ptr[k + 1]].tolist()
+
+
+# --- persistence -----------------------------------------------------------------------------
+
+FORMAT_VERSION = "diaspora-bot-index-1"
+KEEP_CACHED = 3  # index files kept in a cache folder (the newest by use)
+_CODE = ("text.py", "index.py", "matcher.py", "romanize.py", "scope.py")
+
+
+class IndexUnreadable(Exception):
+    """A stored index cannot be used (missing, corrupt, or of another format)."""
+
+
+def _code_digest() -> bytes:
+    """What the index depends on besides the data: this code and the segmenter's version."""
+    import khmercut
+    from pathlib import Path
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    here = Path(__file__).parent
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    digest.update(str(getattr(khmercut, "__version__", "")).encode())
+    digest.update(np.__version__.encode())
+    return digest.digest()
+
+
+def index_key(content_hash: str, synonyms, calibration) -> str:
+    """The name of a revision's stored index: its content, synonyms, calibration and the code."""
+    digest = hashlib.sha256(_code_digest())
+    digest.update(content_hash.encode())
+    digest.update(json.dumps(synonyms, sort_keys=True, ensure_ascii=False, default=list).encode())
+    digest.update(repr(calibration).encode())
+    return digest.hexdigest()[:32]
+
+
+def _pack_words(words) -> np.ndarray:
+    return np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack_words(data: np.ndarray) -> list[str]:
+    text = data.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def save_arrays(path, arrays: dict[str, np.ndarray], words: dict[str, list[str]]) -> None:
+    """Write arrays and word lists to one .npz file, atomically (a reader never sees half a file)."""
+    import os
+    import tempfile
+    from pathlib import Path
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = dict(arrays)
+    data.update({f"words.{name}": _pack_words(w) for name, w in words.items()})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_arrays(path) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """The arrays and word lists of a .npz file written by save_arrays (no pickles are read)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except Exception as exc:  # a missing, truncated or foreign file: rebuilt by the caller
+        raise IndexUnreadable(f"{path}: {exc}") from exc
+    words = {name[6:]: _unpack_words(arrays.pop(name)) for name in list(arrays) if name.startswith("words.")}
+    return arrays, words
+
+
+def prune(folder, keep: int = KEEP_CACHED) -> None:
+    """Delete all but the `keep` most recently used index files of a cache folder."""
+    from pathlib import Path
+    files = sorted(Path(folder).glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()

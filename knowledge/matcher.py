@@ -33,20 +33,26 @@ fitting.py for the cost of a confident wrong answer: answer, "did you mean", or 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import logging
 import math
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .calibration import Calibration, load_calibration
-from .index import EntryIndex, SimilarWords
+from .index import EntryIndex, IndexUnreadable, SimilarWords, index_key, load_arrays, prune, save_arrays
 from .romanize import RomanReader
 from .schema import Entry, KnowledgeBase
 from .scope import Scope, conflict, entry_years, place_forms, scope_of
 from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
+
+log = logging.getLogger(__name__)
 
 _LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
 
@@ -177,26 +183,69 @@ class _Synonyms:
 class Matcher:
     """A pre-processed index of one knowledge-base revision."""
 
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None):
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None,
+                 cache_dir: Path | None = None, content_hash: str | None = None):
+        """Build the index of `kb`, or read it from `cache_dir` where an earlier build stored it
+        (under a name made of the content, synonyms, calibration and code: never a stale one).
+        `content_hash` spares computing kb.content_hash() when the caller knows it."""
         self.kb = kb
         self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
         self._entries = list(kb.entries)
         n = len(self._entries)
-        self._index = EntryIndex.build(self._entry_tokens(entry) for entry in self._entries)
+        path = None
+        if cache_dir is not None:
+            key = index_key(content_hash or kb.content_hash(), kb.synonyms, self.calibration)
+            path = Path(cache_dir) / f"{key}.npz"
+        stored = self._read_index(path, n) if path is not None and path.exists() else None
+        if stored is None:
+            self._index = EntryIndex.build(self._entry_tokens(entry) for entry in self._entries)
+            self._similar = SimilarWords(self._index.topic_words())
+            khmer_words = _khmer_words(kb)
+            if path is not None:
+                self._store_index(path, khmer_words)
+        else:
+            self._index, self._similar, khmer_words = stored
         self._n = max(n, 1)
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + self._n / 0.5)
         self._vocab = self._index.vocab  # sorted
         self._vocab_set = self._index.ids  # word -> token id
-        # Typos are corrected towards the words of titles, questions and keywords only: the prose
-        # of answers is full of ordinary words ("whether") that a question's word ("weather")
-        # should not be taken for.
-        self._similar = SimilarWords(self._index.topic_words())
         self._english = english_words()
         self._scopes: list[Scope | None] = [None] * n  # computed when an entry first ranks
         self._place_forms: list[tuple[str, frozenset[str]]] | None = None
-        self._roman = RomanReader(_khmer_words(kb), {t for t in self._vocab if t.isascii()}
+        self._roman = RomanReader(khmer_words, {t for t in self._vocab if t.isascii()}
                                   | {v for v in self._synonyms.variants if v.isascii()}, self._english)
+
+    def _read_index(self, path: Path, n: int) -> tuple[EntryIndex, SimilarWords, dict[str, int]] | None:
+        """The index stored at `path`, or None (logged) when it cannot be used: it is then rebuilt."""
+        try:
+            arrays, words = load_arrays(path)
+            index = EntryIndex(arrays, words["vocab"])
+            index.check(n)
+            # Typos are corrected towards the words of titles, questions and keywords only.
+            similar = SimilarWords(index.topic_words(), ({k: arrays[k] for k in ("sim_lengths", "sim_ids", "sim_indptr")},
+                                                        words["grams"]))
+            khmer = words["khmer"]
+            counts = arrays["khmer_counts"].tolist()
+            if len(counts) != len(khmer):
+                raise IndexUnreadable("the stored Khmer words do not fit their counts")
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the index is rebuilt
+            log.warning("stored index %s is unusable, rebuilding it: %s", path, exc)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by prune()
+        return index, similar, dict(zip(khmer, counts))
+
+    def _store_index(self, path: Path, khmer_words: dict[str, int]) -> None:
+        """Store the index for the next start; a failure to write only costs a rebuild then."""
+        sim_arrays, grams = self._similar.stored()
+        arrays = {**self._index.arrays, **sim_arrays,
+                  "khmer_counts": np.array(list(khmer_words.values()), dtype=np.int64)}
+        try:
+            save_arrays(path, arrays, {"vocab": self._index.vocab, "grams": grams, "khmer": list(khmer_words)})
+            prune(path.parent)
+        except OSError as exc:
+            log.warning("cannot store the index in %s: %s", path.parent, exc)
 
     def _entry_tokens(self, entry: Entry) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
         """An entry's phrasings as (tokens, factor), and the tokens of its answers."""

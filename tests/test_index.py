@@ -132,3 +132,22 @@ def test_an_unwritable_cache_folder_only_costs_a_rebuild(kb, matcher, tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     assert readings(Matcher(kb, cache_dir=blocked / "index")) == readings(matcher)
+
+
+def test_the_bot_stores_the_served_revisions_index_beside_its_database(tmp_path, monkeypatch):
+    from bot.config import Config
+    from bot.services import Services
+    from knowledge.index import EntryIndex
+
+    config = Config.from_env({"DIASPORA_BOT_DB": str(tmp_path / "bot.db"), "HOME": str(tmp_path)})
+    first = Services.build(config)
+    answer = first.assistant.ask("passport price", log=False).result
+    first.close()
+    assert len(list((tmp_path / "index-cache").glob("*.npz"))) == 1
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the index was rebuilt")
+    monkeypatch.setattr(EntryIndex, "build", no_build)
+    again = Services.build(config)
+    assert again.assistant.ask("passport price", log=False).result == answer
+    again.close()
