@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from knowledge.matcher import Match, Matcher, MatchResult
 from knowledge.schema import LANGS, Entry, KnowledgeBase, Source
@@ -100,17 +101,19 @@ def entry_reply(query: str, entry: Entry, language: str, result: MatchResult | N
 class Assistant:
     """Answers questions from the current knowledge base and logs what was asked."""
 
-    def __init__(self, kb: KnowledgeBase, query_log: QueryLog | None = None):
+    def __init__(self, kb: KnowledgeBase, query_log: QueryLog | None = None, index_cache: Path | None = None,
+                 content_hash: str | None = None):
         self.query_log = query_log
-        self.matcher = Matcher(kb)
+        self.index_cache = index_cache  # where each revision's index is stored for the next start
+        self.matcher = Matcher(kb, cache_dir=index_cache, content_hash=content_hash)
 
     @property
     def kb(self) -> KnowledgeBase:
         return self.matcher.kb
 
-    def switch(self, kb: KnowledgeBase) -> None:
-        """Serve a new knowledge base: the index is built first, then swapped in one assignment."""
-        self.matcher = Matcher(kb)
+    def switch(self, kb: KnowledgeBase, content_hash: str | None = None) -> None:
+        """Serve a new knowledge base: the index is built (or read) first, then swapped in one assignment."""
+        self.matcher = Matcher(kb, cache_dir=self.index_cache, content_hash=content_hash)
 
     def ask(self, question: str, preference: str | None = None, client_code: str | None = None,
             log: bool = True) -> Reply:

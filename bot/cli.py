@@ -70,9 +70,11 @@ def _open(config: Config, log: bool = True):
     from storage.querylog import QueryLog
 
     from .assistant import Assistant
+    from .services import index_cache
 
     db, live, kb = _open_live(config)
-    return db, live, Assistant(kb, QueryLog(db) if log else None)
+    content_hash = live.served.content_hash if live.served else None
+    return db, live, Assistant(kb, QueryLog(db) if log else None, index_cache(config), content_hash)
 
 
 # --- chat and ask ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
@@ -23,6 +24,11 @@ QUERY_LOG_BATCH = 20
 # The event loop's own connection reads, and writes only admins' knowledge-base changes: it
 # waits at most this long for another program's lock (everything else goes through the writer).
 LOOP_BUSY_MS = 1000
+
+
+def index_cache(config: Config) -> Path | None:
+    """Where each revision's matcher index is stored, beside the database (none for one in memory)."""
+    return None if str(config.db_path) == ":memory:" else config.db_path.parent / "index-cache"
 
 
 @dataclass
@@ -48,11 +54,11 @@ class Services:
         in_memory = str(config.db_path) == ":memory:"
         writer = DirectWriter(db) if in_memory else BackgroundWriter(config.db_path)
         live = LiveKnowledge(db, config.kb_path)
-        kb, _ = live.load()
+        kb, rev = live.load()
         # Under load, the log goes to the writer in batches; a job hands over what waits every second.
         query_log = QueryLog(db, batch_rows=QUERY_LOG_BATCH, writer=writer)
         secret = config.secret or load_or_create_secret(config.secret_path)
-        return cls(config, db, live, Assistant(kb, query_log), query_log, UserData(db, writer),
+        return cls(config, db, live, Assistant(kb, query_log, index_cache(config), rev.content_hash), query_log, UserData(db, writer),
                    UserKeys(secret), AuditLog(db, writer), Handover(db, secret, writer), Inbox(db, writer), writer)
 
     def is_admin(self, user_id: int | None) -> bool:

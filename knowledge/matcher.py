@@ -19,7 +19,7 @@ signals:
 
 Typos are absorbed before scoring: a word unknown to the index (and not a correctly spelt English
 word: "police" is not "policy") is mapped to the known words within a small edit distance
-(rapidfuzz), Khmer included, with a similarity that discounts it. Khmer is segmented with
+(rapidfuzz, on the few words a bigram index lets through: index.py), Khmer included, with a similarity that discounts it. Khmer is segmented with
 khmercut. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
 questions alike.
 
@@ -33,20 +33,27 @@ fitting.py for the cost of a confident wrong answer: answer, "did you mean", or 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import logging
 import math
+import os
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .calibration import Calibration, load_calibration
+from .index import EntryIndex, IndexUnreadable, SimilarWords, index_key, load_arrays, prune, save_arrays
 from .romanize import RomanReader, load_lexicon
 from .schema import Entry, KnowledgeBase
 from .scope import Scope, conflict, entry_years, place_forms, scope_of
 from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
+
+log = logging.getLogger(__name__)
 
 _LATIN_STOPWORDS = sorted(w for w in STOPWORDS if w.isascii() and len(w) >= 3)
 
@@ -177,75 +184,83 @@ class _Synonyms:
 class Matcher:
     """A pre-processed index of one knowledge-base revision."""
 
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None):
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None,
+                 cache_dir: Path | None = None, content_hash: str | None = None):
+        """Build the index of `kb`, or read it from `cache_dir` where an earlier build stored it
+        (under a name made of the content, synonyms, calibration and code: never a stale one).
+        `content_hash` spares computing kb.content_hash() when the caller knows it."""
         self.kb = kb
         self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
         self._entries = list(kb.entries)
         n = len(self._entries)
-        short_sets: list[set[str]] = []
-        all_counts: list[Counter] = []
-        self._phrasings: list[list[tuple[tuple[str, ...], float, float]]] = []
-        df: Counter = Counter()
-        raw_phrasings: list[list[tuple[tuple[str, ...], float]]] = []
-        for entry in self._entries:
-            # (tokens, factor): a keyword names a topic the entry touches; a title or a question is
-            # what the entry answers, so a keyword match counts a little less.
-            phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
-            # The name of the thing, before any ':' or '(' of the title ("Ministry of Interior").
-            phrasings += [(self._tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR) for t in entry.title.values()]
-            phrasings += [(self._tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
-            phrasings += [(self._tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
-            phrasings = [(tuple(dict.fromkeys(p)), f) for p, f in phrasings if p]
-            raw_phrasings.append(phrasings)
-            short = set().union(*(p for p, _ in phrasings)) if phrasings else set()
-            counts = Counter(t for p, _ in phrasings for t in p)
-            for text in entry.answer.values():
-                counts.update(self._tokens(text))
-            short_sets.append(short)
-            all_counts.append(counts)
-            df.update(set(counts))
+        path = None
+        if cache_dir is not None:
+            key = index_key(content_hash or kb.content_hash(), kb.synonyms, self.calibration)
+            path = Path(cache_dir) / f"{key}.npz"
+        stored = self._read_index(path, n) if path is not None and path.exists() else None
+        if stored is None:
+            self._index = EntryIndex.build(self._entry_tokens(entry) for entry in self._entries)
+            self._similar = SimilarWords(self._index.topic_words())
+            khmer_words = _khmer_words(kb)
+            if path is not None:
+                self._store_index(path, khmer_words)
+        else:
+            self._index, self._similar, khmer_words = stored
         self._n = max(n, 1)
-        self._idf = {t: math.log(1 + self._n / d) for t, d in df.items()}
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + self._n / 0.5)
-        idfs = sorted(self._idf.values())
+        idfs = sorted(self._index.idf_list)
         self._common_idf = idfs[len(idfs) // 4] if idfs else 1.0  # a word of the commonest quarter
-        # Per entry: its phrasings, and for each word the phrasings that contain it.
-        self._phrasing_index: list[dict[str, list[int]]] = []
-        for phrasings in raw_phrasings:
-            self._phrasings.append([(p, f, sum(self._idf[t] for t in p)) for p, f in phrasings])
-            by_word: dict[str, list[int]] = defaultdict(list)
-            for k, (p, _) in enumerate(phrasings):
-                for t in p:
-                    by_word[t].append(k)
-            self._phrasing_index.append(dict(by_word))
-        # Inverted index over all fields, with BM25 term weights precomputed.
-        lengths = [sum(c.values()) for c in all_counts]
-        avg = sum(lengths) / self._n if lengths else 1.0
-        k1, b = 1.2, 0.75
-        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-        for i, counts in enumerate(all_counts):
-            norm = k1 * (1 - b + b * lengths[i] / avg)
-            for t, tf in counts.items():
-                ids, ws = postings[t]
-                ids.append(i)
-                ws.append(self._idf[t] * tf * (k1 + 1) / (tf + norm))
-        self._postings = {t: (np.array(ids, dtype=np.int32), np.array(ws, dtype=np.float32))
-                          for t, (ids, ws) in postings.items()}
-        self._short = short_sets
-        self._all = [set(c) for c in all_counts]
-        self._vocab = list(self._idf)
-        self._vocab_set = set(self._vocab)
-        self._sorted_vocab = sorted(self._vocab)
-        # Typos are corrected towards the words of titles, questions and keywords only: the prose
-        # of answers is full of ordinary words ("whether") that a question's word ("weather")
-        # should not be taken for.
-        self._topic_vocab = sorted(set().union(*short_sets)) if short_sets else []
+        self._vocab = self._index.vocab  # sorted
+        self._vocab_set = self._index.ids  # word -> token id
         self._english = english_words()
         self._scopes: list[Scope | None] = [None] * n  # computed when an entry first ranks
         self._place_forms: list[tuple[str, frozenset[str]]] | None = None
-        self._roman = RomanReader(_khmer_words(kb), {t for t in self._vocab if t.isascii()}
+        self._roman = RomanReader(khmer_words, {t for t in self._vocab if t.isascii()}
                                   | {v for v in self._synonyms.variants if v.isascii()}, self._english)
+
+    def _read_index(self, path: Path, n: int) -> tuple[EntryIndex, SimilarWords, dict[str, int]] | None:
+        """The index stored at `path`, or None (logged) when it cannot be used: it is then rebuilt."""
+        try:
+            arrays, words = load_arrays(path)
+            index = EntryIndex(arrays, words["vocab"])
+            index.check(n)
+            # Typos are corrected towards the words of titles, questions and keywords only.
+            similar = SimilarWords(index.topic_words(), ({k: arrays[k] for k in ("sim_lengths", "sim_ids", "sim_indptr")},
+                                                        words["grams"]))
+            khmer = words["khmer"]
+            counts = arrays["khmer_counts"].tolist()
+            if len(counts) != len(khmer):
+                raise IndexUnreadable("the stored Khmer words do not fit their counts")
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the index is rebuilt
+            log.warning("stored index %s is unusable, rebuilding it: %s", path, exc)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by prune()
+        return index, similar, dict(zip(khmer, counts))
+
+    def _store_index(self, path: Path, khmer_words: dict[str, int]) -> None:
+        """Store the index for the next start; a failure to write only costs a rebuild then."""
+        sim_arrays, grams = self._similar.stored()
+        arrays = {**self._index.arrays, **sim_arrays,
+                  "khmer_counts": np.array(list(khmer_words.values()), dtype=np.int64)}
+        try:
+            save_arrays(path, arrays, {"vocab": self._index.vocab, "grams": grams, "khmer": list(khmer_words)})
+            prune(path.parent)
+        except OSError as exc:
+            log.warning("cannot store the index in %s: %s", path.parent, exc)
+
+    def _entry_tokens(self, entry: Entry) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
+        """An entry's phrasings as (tokens, factor), and the tokens of its answers."""
+        # A keyword names a topic the entry touches; a title or a question is what the entry
+        # answers, so a keyword match counts a little less.
+        phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
+        # The name of the thing, before any ':' or '(' of the title ("Ministry of Interior").
+        phrasings += [(self._tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR) for t in entry.title.values()]
+        phrasings += [(self._tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
+        phrasings += [(self._tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
+        answer = [t for text in entry.answer.values() for t in self._tokens(text)]
+        return [(tuple(dict.fromkeys(p)), f) for p, f in phrasings if p], answer
 
     def _tokens(self, text: str) -> list[str]:
         return words(self._synonyms.apply(normalize(text)))
@@ -290,7 +305,7 @@ class Matcher:
             ab = a + b
             if (b and len(a) >= 2 and len(b) >= 2 and ab.isascii() and ab.isalpha() and ab not in STOPWORDS
                     and (a not in self._vocab_set or b not in self._vocab_set)
-                    and set(words(ab)) <= self._vocab_set and words(ab)):
+                    and words(ab) and all(w in self._vocab_set for w in words(ab))):
                 out.append(ab)
                 joined = True
             else:
@@ -331,8 +346,8 @@ class Matcher:
             return self._prefixed(token, {})
         khmer = bool(KHMER_RE.match(token))
         cutoff = 80 if len(token) >= 6 else 84
-        found = process.extract(token, self._topic_vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-        out = {word: (score / 100.0) ** 4 for word, score, _ in found}
+        found = self._similar.extract(token, cutoff, limit=3)
+        out = {word: (score / 100.0) ** 4 for word, score in found}
         # A misspelt synonym ("ប៉ាសព័រ" for "ប៉ាស្ព័រ") stands for its group's words.
         variant = process.extractOne(token, self._synonyms.variants, scorer=fuzz.ratio, score_cutoff=cutoff)
         if variant is not None:
@@ -346,9 +361,9 @@ class Matcher:
     def _prefixed(self, token: str, out: dict[str, float]) -> dict[str, float]:
         """A word cut short ("remit", "nation") also points at its longer forms; in Khmer, a word
         at the longer compounds it starts ("ជាប់" stuck -> "ជាប់គាំង" stranded)."""
-        at = bisect.bisect_left(self._sorted_vocab, token)
-        while at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(token) and len(out) < 6:
-            word = self._sorted_vocab[at]
+        at = bisect.bisect_left(self._vocab, token)
+        while at < len(self._vocab) and self._vocab[at].startswith(token) and len(out) < 6:
+            word = self._vocab[at]
             if len(word) > len(token) + 1 and word not in out:
                 out[word] = 0.8
             at += 1
@@ -407,7 +422,7 @@ class Matcher:
         """The places and years entry i mentions, from its indexed words (the gazetteer's forms
         tokenised like the knowledge base), its country, year and period."""
         if self._scopes[i] is None:
-            words = self._all[i]
+            words = self._index.words_of(i)
             if self._place_forms is None:
                 self._place_forms = [(place, frozenset(self._tokens(form))) for place, form in place_forms()]
             places = {place for place, form in self._place_forms if form and form <= words}
@@ -424,18 +439,21 @@ class Matcher:
         phrasing's recall cannot exceed the entry's coverage) and stops once no remaining entry
         can enter the top `limit`.
         """
-        expansions = [self._expand(t) for t in tokens]
-        weights = [max((self._idf[w] for w in exp), default=self._unknown_weight(t)) for t, exp in zip(tokens, expansions)]
+        index = self._index
+        idf = index.idf_list
+        expansions = [{index.ids[w]: sim for w, sim in self._expand(t).items()} for t in tokens]
+        weights = [max((idf[w] for w in exp), default=self._unknown_weight(t)) for t, exp in zip(tokens, expansions)]
         total_w = sum(weights)
         known_w = sum(w for exp, w in zip(expansions, weights) if exp) or 1.0
         # How much of the question the knowledge base does not know (a typo counts in part).
         misses = [1.0 - max(exp.values(), default=0.0) for exp in expansions]
         unknown_share = sum(w * m for m, w in zip(misses, weights)) / total_w
         unknown_words = sum(misses) / len(misses)
-        scores = np.zeros(len(self._entries), dtype=np.float32)
+        n = len(self._entries)
+        scores = np.zeros(n, dtype=np.float32)
         for exp in expansions:
             for word, sim in exp.items():
-                ids, ws = self._postings[word]
+                ids, ws, _ = index.postings(word)
                 scores[ids] += sim * ws  # ids are unique within one posting list
         hit = np.flatnonzero(scores)
         if not len(hit):
@@ -443,32 +461,39 @@ class Matcher:
         if len(hit) > CANDIDATES:
             hit = hit[np.argpartition(-scores[hit], CANDIDATES)[:CANDIDATES]]
         best_bm25 = float(scores.max())
+        # Per entry, the IDF-weighted share of the question its short fields and all its fields
+        # use: each query word counts by its best expansion the entry has.
+        q_short = np.zeros(n, dtype=np.float64)
+        q_all = np.zeros(n, dtype=np.float64)
+        for exp, w in zip(expansions, weights):
+            if not exp:
+                continue
+            hit_short = np.zeros(n, dtype=np.float64)
+            hit_all = np.zeros(n, dtype=np.float64)
+            for word, sim in exp.items():
+                ids, _, short = index.postings(word)
+                hit_all[ids] = np.maximum(hit_all[ids], sim)
+                ids = ids[short]
+                hit_short[ids] = np.maximum(hit_short[ids], sim)
+            q_short += w * hit_short
+            q_all += w * hit_all
         bounds = []
-        for i, bm in zip(hit.tolist(), scores[hit].tolist()):
-            short, every = self._short[i], self._all[i]
-            q_short = q_all = 0.0
-            for exp, w in zip(expansions, weights):
-                hit_short = hit_all = 0.0
-                for word, sim in exp.items():
-                    if word in every:
-                        if sim > hit_all:
-                            hit_all = sim
-                        if sim > hit_short and word in short:
-                            hit_short = sim
-                q_short += w * hit_short
-                q_all += w * hit_all
-            recall = q_short / total_w
-            cover = max(recall, ANSWER_COVER_DISCOUNT * q_all / total_w)
+        for i, bm, qs, qa in zip(hit.tolist(), scores[hit].tolist(), q_short[hit].tolist(), q_all[hit].tolist()):
+            recall = qs / total_w
+            cover = max(recall, ANSWER_COVER_DISCOUNT * qa / total_w)
             phrase_bound = min(1.0, NAME_FACTOR * 2 * recall / (1 + recall)) if recall else 0.0
-            missed = max(0.0, 1.0 - q_all / known_w)  # known words of the question this entry never uses
+            missed = max(0.0, 1.0 - qa / known_w)  # known words of the question this entry never uses
             bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed))
         bounds.sort(reverse=True)
+        candidates = np.zeros(n, dtype=bool)
+        candidates[hit] = True
+        touched = index.phrasings_with({w for exp in expansions for w in exp}, candidates)
         out: dict[int, tuple[float, float, float]] = {}
         exact: list[float] = []
         for bound, i, cover, bm, missed in bounds:
             if len(exact) >= limit and bound < exact[limit - 1]:
                 break
-            phrase = self._best_phrase(i, expansions, weights, total_w)
+            phrase = self._best_phrase(touched.get(i, ()), expansions, weights, total_w)
             out[i] = (phrase, cover, bm, missed)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
@@ -480,16 +505,17 @@ class Matcher:
         ranked = sorted(feats.items(), key=lambda kv: -_combine(kv[1]))[:limit]
         return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 
-    def _best_phrase(self, i: int, expansions: list[dict[str, float]], weights: list[float],
+    def _best_phrase(self, phrasings, expansions: list[dict[int, float]], weights: list[float],
                      total_w: float) -> float:
+        """The best soft F1 between the question (its expansions, by token id) and one of the
+        phrasings (ids) of an entry that share a word with it."""
         best = 0.0
-        index = self._phrasing_index[i]
-        touched = {k for exp in expansions for word in exp for k in index.get(word, ())}
-        phrasings = self._phrasings[i]
-        for phrasing, factor, p_weight in (phrasings[k] for k in touched):
-            pset = set(phrasing)
+        index = self._index
+        idf = index.idf_list
+        for k in phrasings:
+            pset = set(index.phrasing(k))
             recall = 0.0
-            matched_p: dict[str, float] = {}
+            matched_p: dict[int, float] = {}
             for exp, w in zip(expansions, weights):
                 hit = 0.0
                 for word, s in exp.items():
@@ -501,8 +527,8 @@ class Matcher:
             if not recall:
                 continue
             recall /= total_w
-            precision = sum(self._idf[t] * s for t, s in matched_p.items()) / p_weight
-            f1 = min(1.0, factor * 2 * precision * recall / (precision + recall))
+            precision = sum(idf[t] * s for t, s in matched_p.items()) / float(index.phr_weight[k])
+            f1 = min(1.0, float(index.phr_factor[k]) * 2 * precision * recall / (precision + recall))
             if f1 > best:
                 best = f1
         return best

@@ -188,10 +188,11 @@ def english_words() -> frozenset[str]:
     """Common English words: symspellpy's frequency dictionary (82,765 words from a large corpus),
     kept from ENGLISH_MIN_COUNT occurrences up. A correctly spelt word ("police") is not a typo of
     another ("policy"), and not a Khmer word in Latin letters."""
-    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
     out = set()
-    for line in text.splitlines():
-        word, _, count = line.partition(" ")
-        if count and int(count) >= ENGLISH_MIN_COUNT:
-            out.add(word)
+    # Read line by line: the whole file (82,765 lines) is never held in memory at once.
+    with resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").open(encoding="utf-8") as f:
+        for line in f:
+            word, _, count = line.rstrip("\n").partition(" ")
+            if count and int(count) >= ENGLISH_MIN_COUNT:
+                out.add(word)
     return frozenset(out)

@@ -1,0 +1,346 @@
+"""Typo candidates from a precomputed index instead of a scan of the vocabulary per word.
+
+`SimilarWords.extract(token, cutoff, limit)` returns exactly what
+`rapidfuzz.process.extract(token, words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)`
+returns, but compares the token with the few words that can reach the cutoff rather than with
+all of them.
+
+The filter is the q-gram lemma (Ukkonen 1992): two strings within edit distance d share at least
+max(|a|, |b|) - q + 1 - d*q of their q-grams (counted with repetition). fuzz.ratio is the Indel
+similarity, 100 * (1 - indel / (|a| + |b|)), and the Indel distance is at least the edit distance,
+so a ratio >= cutoff bounds d, hence a least number of shared bigrams and a range of lengths.
+Only words that pass both bounds are scored, by rapidfuzz, in the vocabulary's order (which is how
+rapidfuzz breaks ties), so the candidates and their similarities are the same; no candidate is
+lost, long Khmer words included. When the bound says nothing (never for the cutoffs the matcher
+uses, but kept for any caller), every word of the length range is scored.
+
+The index is three numpy arrays (bigram keys in one CSR posting array), built once per revision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+Q = 2
+
+
+def _grams(word: str) -> list[str]:
+    """The word's bigrams, the k-th repetition of a bigram kept apart ("ab", "ab\x001") so that
+    counting shared keys counts shared bigrams with repetition."""
+    seen: dict[str, int] = {}
+    out = []
+    for i in range(len(word) - Q + 1):
+        g = word[i:i + Q]
+        k = seen.get(g, 0)
+        seen[g] = k + 1
+        out.append(g if not k else f"{g}\0{k}")
+    return out
+
+
+class SimilarWords:
+    """A bigram index over a sorted list of words, for `fuzz.ratio` look-ups with a cutoff."""
+
+    def __init__(self, words: list[str], stored: tuple[dict[str, np.ndarray], list[str]] | None = None):
+        self.words = words
+        if stored is not None:  # (arrays, keys) as `stored()` gave them
+            arrays, grams = stored
+            self.lengths, self._ids, self._indptr = arrays["sim_lengths"], arrays["sim_ids"], arrays["sim_indptr"]
+            self._keys = {g: i for i, g in enumerate(grams)}
+            self._by_length = np.argsort(self.lengths, kind="stable")
+            if not (len(self.lengths) == len(words) and len(self._indptr) == len(grams) + 1
+                    and self._indptr[-1] == len(self._ids) and (not len(self._ids) or self._ids.max() < len(words))):
+                raise IndexUnreadable("the stored typo index does not fit its words")
+            return
+        self.lengths = np.fromiter((len(w) for w in words), dtype=np.int32, count=len(words))
+        keys: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, word in enumerate(words):
+            for g in _grams(word):
+                rows.append(keys.setdefault(g, len(keys)))
+                cols.append(i)
+        rows_a = np.array(rows, dtype=np.int32)
+        order = np.argsort(rows_a, kind="stable")  # word ids stay ascending within a key
+        self._keys = keys
+        self._ids = np.array(cols, dtype=np.int32)[order]
+        self._indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows_a, minlength=len(keys)), out=self._indptr[1:])
+        # Word ids by length, for the (never needed by the matcher) case of a bound that says nothing.
+        self._by_length = np.argsort(self.lengths, kind="stable")
+
+    def stored(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The arrays and bigram keys to store (see the `stored` argument)."""
+        return {"sim_lengths": self.lengths, "sim_ids": self._ids, "sim_indptr": self._indptr}, list(self._keys)
+
+    def candidates(self, token: str, cutoff: float) -> np.ndarray:
+        """Ids (ascending) of the words whose fuzz.ratio with `token` may reach `cutoff`."""
+        n = len(token)
+        if not len(self.words):
+            return np.zeros(0, dtype=np.int32)
+        slack = 1.0 - cutoff / 100.0
+        # |n - m| <= indel <= slack * (n + m)
+        lo = math.ceil(n * (1 - slack) / (1 + slack) - 1e-9) if slack < 1 else 0
+        hi = math.floor(n * (1 + slack) / (1 - slack) + 1e-9) if slack < 1 else max(self.lengths.max(), n)
+        m = np.arange(lo, hi + 1)
+        d = np.floor(slack * (n + m) + 1e-9)
+        need = np.maximum(n, m) - Q + 1 - d * Q  # shared bigrams needed, by word length
+        parts = [self._ids[self._indptr[k]:self._indptr[k + 1]]
+                 for k in (self._keys.get(g) for g in _grams(token)) if k is not None]
+        shared = np.bincount(np.concatenate(parts), minlength=len(self.words)) if parts else \
+            np.zeros(len(self.words), dtype=np.int64)
+        lengths = self.lengths
+        in_range = (lengths >= lo) & (lengths <= hi)
+        need_of = np.full(len(self.words), 1 << 30, dtype=np.int64)
+        need_of[in_range] = need[lengths[in_range] - lo]
+        ok = in_range & (shared >= need_of)
+        # A bound of zero or less filters nothing: every word of such a length may qualify.
+        ok |= in_range & (need_of <= 0)
+        return np.flatnonzero(ok)
+
+    def extract(self, token: str, cutoff: float, limit: int) -> list[tuple[str, float]]:
+        """The words with fuzz.ratio >= cutoff, best first (ties in the words' order), at most `limit`."""
+        ids = self.candidates(token, cutoff)
+        if not len(ids):
+            return []
+        choices = [self.words[i] for i in ids.tolist()]
+        return [(w, s) for w, s, _ in process.extract(token, choices, scorer=fuzz.ratio,
+                                                       score_cutoff=cutoff, limit=limit)]
+
+
+K1, B = 1.2, 0.75  # BM25
+
+
+class EntryIndex:
+    """The index of one knowledge-base revision, in a few flat numpy arrays.
+
+    Tokens are interned as ids into `vocab` (sorted). Per token: its IDF, its postings over all
+    fields (entry ids, BM25 weights, whether the entry has it in a title, question or keyword:
+    one CSR array), and the phrasings that contain it. Per entry: its token ids and its range of
+    phrasings; per phrasing: its token ids, factor and IDF weight. A 10,000-entry index holds
+    about 20,000 strings and a few million numbers instead of a million Python objects.
+    """
+
+    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks",
+              "phr_entry_ptr", "phr_tok_ptr", "phr_toks", "phr_factor", "phr_weight", "tp_ptr", "tp_ids", "phr_entry")
+
+    def __init__(self, arrays: dict[str, np.ndarray], vocab: list[str]):
+        self.arrays = {name: arrays[name] for name in self.ARRAYS}
+        self.vocab = vocab
+        self.ids = {w: i for i, w in enumerate(vocab)}
+        for name, value in self.arrays.items():
+            setattr(self, name, value)
+        self.n_entries = len(self.ent_ptr) - 1
+        self.idf_list: list[float] = self.idf.tolist()
+
+    def check(self, n_entries: int) -> None:
+        """Raise IndexUnreadable unless the arrays fit together (a stored index read back)."""
+        v, p = len(self.vocab), len(self.phr_factor)
+
+        def below(a: np.ndarray, bound: int) -> bool:
+            return not len(a) or (int(a.min()) >= 0 and int(a.max()) < bound)
+        ok = (self.n_entries == n_entries and len(self.idf) == v and len(self.topic) == v
+              and len(self.post_ptr) == v + 1 and self.post_ptr[-1] == len(self.post_ids) == len(self.post_w)
+              == len(self.post_short) and len(self.tp_ptr) == v + 1 and self.tp_ptr[-1] == len(self.tp_ids)
+              and len(self.phr_tok_ptr) == p + 1 and self.phr_tok_ptr[-1] == len(self.phr_toks)
+              and len(self.phr_weight) == p == len(self.phr_entry) and len(self.phr_entry_ptr) == n_entries + 1
+              and self.ent_ptr[-1] == len(self.ent_toks) and below(self.post_ids, n_entries)
+              and below(self.ent_toks, v) and below(self.phr_toks, v) and below(self.tp_ids, p)
+              and below(self.phr_entry, n_entries))
+        if not ok:
+            raise IndexUnreadable("the stored index does not fit together")
+
+    @classmethod
+    def build(cls, entries) -> "EntryIndex":
+        """From, per entry, (phrasings as (tokens, factor), tokens of the answers)."""
+        from array import array
+        ids: dict[str, int] = {}
+        pair_entry, pair_tok, pair_tf, pair_short = array("i"), array("i"), array("i"), array("b")
+        ent_ptr = array("q", [0])
+        phr_entry_ptr, phr_tok_ptr, phr_toks, phr_factor = array("q", [0]), array("q", [0]), array("i"), array("d")
+        for e, (phrasings, answer) in enumerate(entries):
+            counts: dict[int, int] = {}
+            short: set[int] = set()
+            for tokens, factor in phrasings:
+                for t in tokens:
+                    k = ids.setdefault(t, len(ids))
+                    phr_toks.append(k)
+                    counts[k] = counts.get(k, 0) + 1
+                    short.add(k)
+                phr_tok_ptr.append(len(phr_toks))
+                phr_factor.append(factor)
+            for t in answer:
+                k = ids.setdefault(t, len(ids))
+                counts[k] = counts.get(k, 0) + 1
+            for k, tf in counts.items():
+                pair_entry.append(e)
+                pair_tok.append(k)
+                pair_tf.append(tf)
+                pair_short.append(k in short)
+            ent_ptr.append(len(pair_tok))
+            phr_entry_ptr.append(len(phr_factor))
+        n = len(ent_ptr) - 1
+        vocab = sorted(ids)
+        remap = np.empty(len(ids), dtype=np.int32)
+        remap[[ids[w] for w in vocab]] = np.arange(len(vocab), dtype=np.int32)
+        del ids
+        p_entry = np.frombuffer(pair_entry, dtype=np.int32)
+        p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)] if len(pair_tok) else np.zeros(0, np.int32)
+        p_tf = np.frombuffer(pair_tf, dtype=np.int32)
+        p_short = np.frombuffer(pair_short, dtype=np.int8).astype(bool)
+        ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)] if len(phr_toks) else np.zeros(0, np.int32)
+        ph_tok_ptr = np.frombuffer(phr_tok_ptr, dtype=np.int64)
+        df = np.bincount(p_tok, minlength=len(vocab)).tolist()
+        n_ = max(n, 1)
+        idf_list = [math.log(1 + n_ / d) for d in df]
+        idf = np.array(idf_list, dtype=np.float64)
+        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)).
+        lengths = np.bincount(p_entry, weights=p_tf, minlength=n).astype(np.int64).tolist()
+        avg = sum(lengths) / n_ if lengths else 1.0
+        norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
+        tf = p_tf.astype(np.float64)
+        weight = (idf[p_tok] * tf * (K1 + 1) / (tf + norm[p_entry])).astype(np.float32)
+        order = np.lexsort((p_entry, p_tok))
+        post_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(p_tok, minlength=len(vocab)), out=post_ptr[1:])
+        # The phrasings containing each token (ascending), and each phrasing's IDF weight.
+        phr_of = np.repeat(np.arange(len(ph_tok_ptr) - 1, dtype=np.int32), np.diff(ph_tok_ptr))
+        tp_order = np.lexsort((phr_of, ph_toks))
+        tp_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ph_toks, minlength=len(vocab)), out=tp_ptr[1:])
+        # Summed position by position: the same additions, in the same order, as sum() over each phrasing.
+        sizes = np.diff(ph_tok_ptr)
+        phr_weight = np.zeros(len(sizes), dtype=np.float64)
+        for pos in range(int(sizes.max()) if len(sizes) else 0):
+            longer = np.flatnonzero(sizes > pos)
+            phr_weight[longer] += idf[ph_toks[ph_tok_ptr[longer] + pos]]
+        topic = np.zeros(len(vocab), dtype=bool)
+        topic[p_tok[p_short]] = True
+        arrays = {
+            "idf": idf, "topic": topic,
+            "post_ptr": post_ptr, "post_ids": p_entry[order], "post_w": weight[order], "post_short": p_short[order],
+            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok.copy(),
+            "phr_entry_ptr": np.frombuffer(phr_entry_ptr, dtype=np.int64).copy(),
+            "phr_tok_ptr": ph_tok_ptr.copy(), "phr_toks": ph_toks, "phr_factor": np.frombuffer(phr_factor).copy(),
+            "phr_weight": phr_weight, "tp_ptr": tp_ptr, "tp_ids": phr_of[tp_order],
+            "phr_entry": np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(phr_entry_ptr, dtype=np.int64))),
+        }
+        return cls(arrays, vocab)
+
+    def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entry ids, BM25 weights and short-field flags of token id t."""
+        a, b = self.post_ptr[t], self.post_ptr[t + 1]
+        return self.post_ids[a:b], self.post_w[a:b], self.post_short[a:b]
+
+    def words_of(self, e: int) -> set[str]:
+        """The words of entry e (all fields)."""
+        return {self.vocab[t] for t in self.ent_toks[self.ent_ptr[e]:self.ent_ptr[e + 1]].tolist()}
+
+    def topic_words(self) -> list[str]:
+        """The words of titles, questions and keywords, sorted."""
+        return [self.vocab[t] for t in np.flatnonzero(self.topic).tolist()]
+
+    def phrasings_with(self, tokens, entries: np.ndarray) -> dict[int, list[int]]:
+        """For each of `entries` (a boolean mask), the ids of its phrasings that contain any of `tokens`."""
+        parts = [self.tp_ids[self.tp_ptr[t]:self.tp_ptr[t + 1]] for t in tokens]
+        if not parts:
+            return {}
+        phr = np.concatenate(parts)
+        phr = np.sort(phr[entries[self.phr_entry[phr]]])
+        out: dict[int, list[int]] = {}
+        last = -1
+        for k, e in zip(phr.tolist(), self.phr_entry[phr].tolist()):
+            if k != last:  # a phrasing with several of the tokens comes once
+                out.setdefault(e, []).append(k)
+                last = k
+        return out
+
+    def phrasing(self, k: int) -> list[int]:
+        return self.phr_toks[self.phr_tok_ptr[k]:self.phr_tok_ptr[k + 1]].tolist()
+
+
+# --- persistence -----------------------------------------------------------------------------
+
+FORMAT_VERSION = "diaspora-bot-index-1"
+KEEP_CACHED = 3  # index files kept in a cache folder (the newest by use)
+_CODE = ("text.py", "index.py", "matcher.py", "romanize.py", "scope.py")
+
+
+class IndexUnreadable(Exception):
+    """A stored index cannot be used (missing, corrupt, or of another format)."""
+
+
+def _code_digest() -> bytes:
+    """What the index depends on besides the data: this code and the segmenter's version."""
+    import khmercut
+    from pathlib import Path
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    here = Path(__file__).parent
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    digest.update(str(getattr(khmercut, "__version__", "")).encode())
+    digest.update(np.__version__.encode())
+    return digest.digest()
+
+
+def index_key(content_hash: str, synonyms, calibration) -> str:
+    """The name of a revision's stored index: its content, synonyms, calibration and the code."""
+    digest = hashlib.sha256(_code_digest())
+    digest.update(content_hash.encode())
+    digest.update(json.dumps(synonyms, sort_keys=True, ensure_ascii=False, default=list).encode())
+    digest.update(repr(calibration).encode())
+    return digest.hexdigest()[:32]
+
+
+def _pack_words(words) -> np.ndarray:
+    return np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack_words(data: np.ndarray) -> list[str]:
+    text = data.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def save_arrays(path, arrays: dict[str, np.ndarray], words: dict[str, list[str]]) -> None:
+    """Write arrays and word lists to one .npz file, atomically (a reader never sees half a file)."""
+    import os
+    import tempfile
+    from pathlib import Path
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = dict(arrays)
+    data.update({f"words.{name}": _pack_words(w) for name, w in words.items()})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_arrays(path) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """The arrays and word lists of a .npz file written by save_arrays (no pickles are read)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except Exception as exc:  # a missing, truncated or foreign file: rebuilt by the caller
+        raise IndexUnreadable(f"{path}: {exc}") from exc
+    words = {name[6:]: _unpack_words(arrays.pop(name)) for name in list(arrays) if name.startswith("words.")}
+    return arrays, words
+
+
+def prune(folder, keep: int = KEEP_CACHED) -> None:
+    """Delete all but the `keep` most recently used index files of a cache folder."""
+    from pathlib import Path
+    files = sorted(Path(folder).glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
