@@ -27,7 +27,7 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 # Words that make a nationality the subject: "a Thai passport", "les citoyens français".
 _SUBJECTS = frozenset("""passport passports passeport citizen citizens citizenship nationality nationalities national
 nationals people population person persons election elections vote voting government president law laws
-worker workers migrant migrants
+worker workers migrant migrants embassy embassies consulate ambassade consulat
 passeport passeports citoyen citoyens citoyenne citoyennete nationalite peuple gens personnes ressortissant
 ressortissants election elections gouvernement president loi lois travailleur travailleurs""".split())
 _KHMER_SUBJECTS = ("លិខិតឆ្លងដែន", "សញ្ជាតិ", "ប្រជាជន", "ពលរដ្ឋ", "ជនជាតិ", "ពលករ", "កម្មករ", "អ្នក")
@@ -36,9 +36,10 @@ _KHMER_SUBJECTS = ("លិខិតឆ្លងដែន", "សញ្ជាត�
 # place's own rules or facts, which only an entry about that place can answer.
 _PLACE_SUBJECTS = frozenset("""allow allows accept accepts recognise recognize recognises
 recognizes autorise autorisent accepte acceptent reconnait reconnaissent permet permettent population populations
-weather climate temperature economy gdp capital""".split())
+weather climate temperature economy gdp capital election elections government president king parliament
+embassy embassies consulate ambassade ambassades consulat""".split())
 _KHMER_PLACE_SUBJECTS_AFTER = ("អនុញ្ញាត", "ទទួលស្គាល់", "អាកាសធាតុ")
-_KHMER_PLACE_SUBJECTS_BEFORE = ("ប្រជាជន", "អាកាសធាតុ", "ចំនួនប្រជាជន")
+_KHMER_PLACE_SUBJECTS_BEFORE = ("ប្រជាជន", "អាកាសធាតុ", "ចំនួនប្រជាជន", "ស្ថានទូត", "ការបោះឆ្នោតនៅ", "បោះឆ្នោតនៅ")
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,10 @@ def test_a_place_as_subject_does_not_hide_a_question_about_cambodians():
     assert scope_of("does thailand allow dual citizenship").peoples == {"thailand"}
     assert not scope_of("cambodian population in thailand").peoples
     assert not scope_of("What is the Employment Permit System with South Korea?").peoples
+    assert scope_of("where is the thai embassy").peoples == {"thailand"}
+    assert scope_of("who won the election in thailand").peoples == {"thailand"}
+    assert scope_of("ស្ថានទូតថៃនៅណា").peoples == {"thailand"}
+    assert not scope_of("cambodian embassy in thailand").peoples
 
 
 @pytest.mark.parametrize("split, whole", [
