@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from knowledge.loader import KnowledgeBaseInvalid, bundled_path, load_data, load_path, yaml_files
+from knowledge.loader import KnowledgeBaseInvalid, Problem, bundled_path, load_data, load_path, yaml_files
 from knowledge.schema import KnowledgeBase
 from storage.revisions import Revision, RevisionConflict, RevisionStore, revision_row
 
@@ -64,10 +64,17 @@ class Change:
 
 
 def source_digest(path: Path) -> str:
-    """A hash of the YAML files' names and bytes: cheap to compute, changes when a file does."""
+    """A hash of the YAML files' names and bytes: cheap to compute, changes when a file does.
+
+    Raises KnowledgeBaseInvalid, naming the file, when one cannot be read.
+    """
     digest = hashlib.sha256()
     for file in yaml_files(path):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise KnowledgeBaseInvalid([Problem(str(file), 0, f"cannot read: {exc.strerror or exc}")]) from exc
+        digest.update(file.name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -96,7 +103,13 @@ class LiveKnowledge:
         folder never replaces a good revision; with no revision at all it stops the start-up.
         """
         current = self.revisions.current()
-        digest = source_digest(self.kb_path) if self.kb_path.exists() else None
+        try:
+            digest = source_digest(self.kb_path) if self.kb_path.exists() else None
+        except KnowledgeBaseInvalid as exc:  # an unreadable file
+            if current is None:
+                raise
+            log.warning("knowledge folder %s cannot be read; serving revision %d:\n%s", self.kb_path, current.id, exc)
+            return load_data(current.content, f"revision {current.id}"), current
         if current is not None:
             last_disk = self.revisions.last_from_disk()
             if digest is None or (last_disk is not None and last_disk.source_digest == digest):

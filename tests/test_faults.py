@@ -161,6 +161,18 @@ def test_bad_kb_later_keeps_the_last_good_revision(tmp_path):
         LiveKnowledge(open_database(tmp_path / "fresh.db"), tmp_path / "kb").load()
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_unreadable_kb_file_later_keeps_the_last_good_revision(tmp_path):
+    db = open_database(tmp_path / "b.db")
+    good, first = LiveKnowledge(db, bundled_path()).load()
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "a.yaml").symlink_to("/proc/self/mem")  # unreadable, even by root (I/O error)
+    kb, rev = LiveKnowledge(db, tmp_path / "kb").load()
+    assert rev.id == first.id and kb.content_hash() == good.content_hash()
+    with pytest.raises(KnowledgeBaseInvalid, match="cannot read"):
+        LiveKnowledge(open_database(tmp_path / "fresh.db"), tmp_path / "kb").load()
+
+
 # --- the inbox: nothing lost on a kill or a stop -------------------------------------------------
 
 NAME, USERNAME = "Sokhavirak", "sokha_private_km"
