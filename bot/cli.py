@@ -541,10 +541,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args, Config.from_env())
     except KnowledgeBaseInvalid as exc:
-        print(f"knowledge base invalid ({len(exc.problems)} problem(s)):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_ERROR
+        if len(exc.problems) == 1:  # e.g. an unreadable file: one line
+            print(f"error: knowledge base invalid: {exc.problems[0]}", file=sys.stderr)
+        else:
+            print(f"knowledge base invalid ({len(exc.problems)} problem(s)):", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+        # A bot that has no knowledge base to serve is misconfigured: a supervisor must not restart it.
+        return EXIT_USAGE if args.func is cmd_run else EXIT_ERROR
     except (ConfigError, CliError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR

@@ -3,8 +3,9 @@
 SQLite is the one source of truth. Every change (an upload, an import, a teach, a rollback) is
 prepared against the revision that was current then (`prepare` gives a `Change`) and stored only
 if that revision is still current (`apply`); otherwise it is refused with RevisionConflict, so
-nothing an admin did is ever silently overwritten. A running bot follows the newest revision
-(`follow`), whichever process made it, building the new index off the event loop.
+nothing an admin did is ever silently overwritten. The running bot stores its admins' changes
+through a writer thread (`apply_async`), never on the event loop, and follows the newest
+revision (`follow`), whichever process made it, building the new index off the event loop.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from knowledge.loader import KnowledgeBaseInvalid, bundled_path, load_data, load_path, yaml_files
+from knowledge.loader import KnowledgeBaseInvalid, Problem, bundled_path, load_data, load_path, yaml_files
 from knowledge.schema import KnowledgeBase
-from storage.revisions import Revision, RevisionConflict, RevisionStore
+from storage.revisions import Revision, RevisionConflict, RevisionStore, revision_row
 
 from .diff import KbDiff, diff_kb
 
@@ -62,10 +64,17 @@ class Change:
 
 
 def source_digest(path: Path) -> str:
-    """A hash of the YAML files' names and bytes: cheap to compute, changes when a file does."""
+    """A hash of the YAML files' names and bytes: cheap to compute, changes when a file does.
+
+    Raises KnowledgeBaseInvalid, naming the file, when one cannot be read.
+    """
     digest = hashlib.sha256()
     for file in yaml_files(path):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise KnowledgeBaseInvalid([Problem(str(file), 0, f"cannot read: {exc.strerror or exc}")]) from exc
+        digest.update(file.name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -94,7 +103,13 @@ class LiveKnowledge:
         folder never replaces a good revision; with no revision at all it stops the start-up.
         """
         current = self.revisions.current()
-        digest = source_digest(self.kb_path) if self.kb_path.exists() else None
+        try:
+            digest = source_digest(self.kb_path) if self.kb_path.exists() else None
+        except KnowledgeBaseInvalid as exc:  # an unreadable file
+            if current is None:
+                raise
+            log.warning("knowledge folder %s cannot be read; serving revision %d:\n%s", self.kb_path, current.id, exc)
+            return load_data(current.content, f"revision {current.id}"), current
         if current is not None:
             last_disk = self.revisions.last_from_disk()
             if digest is None or (last_disk is not None and last_disk.source_digest == digest):
@@ -168,6 +183,37 @@ class LiveKnowledge:
         return self.revisions.add(change.kb.to_data(), change.kb.content_hash(), author, change.note, digest,
                                   base=change.base.id)
 
+    async def apply_async(self, change: Change, author: str, writer, max_removals: int | None = DEFAULT_MAX_REMOVALS,
+                          also: Callable[[sqlite_utils.Database, Revision], None] | None = None) -> Revision:
+        """`apply` for the running bot: the revision is written by `writer`'s thread, never on the event loop.
+
+        `also(db, revision)` writes in the same transaction (the audit row). The write is tried
+        once: while another program holds the lock, or the disk is full or read-only, it raises
+        StorageUnavailable, whose text says why in plain words, and nothing is stored. A SIGKILL
+        leaves the old or the new revision (one transaction). Raises TooManyRemovals and
+        RevisionConflict as `apply` does.
+        """
+        if max_removals is not None and change.removals > max_removals:
+            raise TooManyRemovals(change.removals, max_removals)
+        digest = await asyncio.to_thread(source_digest, self.kb_path) if change.from_disk else None
+        row = await asyncio.to_thread(lambda: revision_row(change.kb.to_data(), change.kb.content_hash(), author,
+                                                           change.note, digest))
+
+        def store_revision(db: sqlite_utils.Database) -> Revision | RevisionConflict:
+            store = RevisionStore(db)
+            try:
+                rev = store.get(store.insert(row, base=change.base.id))
+            except RevisionConflict as exc:  # nothing was written: an answer, not a failed write
+                return exc
+            if also is not None:
+                also(db, rev)
+            return rev
+
+        result = await asyncio.wrap_future(writer.submit(store_revision, retry=False))
+        if isinstance(result, RevisionConflict):
+            raise result
+        return result
+
     def prepare_rollback(self, rev_id: int) -> tuple[Change, list[dict]]:
         """Revision `rev_id`'s content as a change of the current revision, and the revisions it undoes."""
         old = self.revisions.get(rev_id)  # RevisionNotFound
@@ -206,6 +252,6 @@ class LiveKnowledge:
                 log.error("revision %d is invalid; still serving revision %s:\n%s", rev.id,
                           self.served.id if self.served else "-", exc)
                 return None
-            await asyncio.to_thread(assistant.switch, kb)
+            await asyncio.to_thread(assistant.switch, kb, rev.content_hash)
             self.served = rev
             return rev

@@ -21,9 +21,12 @@ from .live import LiveKnowledge
 
 
 QUERY_LOG_BATCH = 20
-# The event loop's own connection reads, and writes only admins' knowledge-base changes: it
-# waits at most this long for another program's lock (everything else goes through the writer).
+# The event loop's own connection only reads (every write goes through a writer thread): it
+# waits at most this long for another program's lock.
 LOOP_BUSY_MS = 1000
+# Admins' knowledge-base changes have a writer of their own: one waiting for a lock this long
+# never holds up the inbox and the log; then the admin is told why it was not saved.
+KB_BUSY_MS = 2000
 
 
 def index_cache(config: Config) -> Path | None:
@@ -46,6 +49,7 @@ class Services:
     handover: Handover
     inbox: Inbox
     writer: BackgroundWriter | DirectWriter
+    kb_writer: BackgroundWriter | DirectWriter | None = None  # None: `writer`
 
     @classmethod
     def build(cls, config: Config) -> "Services":
@@ -53,13 +57,15 @@ class Services:
         db = open_database(config.db_path, busy_ms=LOOP_BUSY_MS)
         in_memory = str(config.db_path) == ":memory:"
         writer = DirectWriter(db) if in_memory else BackgroundWriter(config.db_path)
+        kb_writer = writer if in_memory else BackgroundWriter(config.db_path, busy_ms=KB_BUSY_MS)
         live = LiveKnowledge(db, config.kb_path)
         kb, rev = live.load()
         # Under load, the log goes to the writer in batches; a job hands over what waits every second.
         query_log = QueryLog(db, batch_rows=QUERY_LOG_BATCH, writer=writer)
         secret = config.secret or load_or_create_secret(config.secret_path)
-        return cls(config, db, live, Assistant(kb, query_log, index_cache(config), rev.content_hash), query_log, UserData(db, writer),
-                   UserKeys(secret), AuditLog(db, writer), Handover(db, secret, writer), Inbox(db, writer), writer)
+        return cls(config, db, live, Assistant(kb, query_log, index_cache(config), rev.content_hash), query_log,
+                   UserData(db, writer), UserKeys(secret), AuditLog(db, writer), Handover(db, secret, writer),
+                   Inbox(db, writer), writer, kb_writer)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.admins
@@ -68,5 +74,7 @@ class Services:
         """Write what waits (for up to `timeout` seconds) and close; return the writes left unwritten."""
         self.query_log.flush()
         left = self.writer.close(timeout)
+        if self.kb_writer is not None and self.kb_writer is not self.writer:
+            self.kb_writer.close(timeout)
         self.db.conn.close()
         return left

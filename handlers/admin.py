@@ -34,7 +34,9 @@ from bot.yamlio import dump_yaml
 from knowledge.labels import button_label
 from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_data, load_path, load_text
 from knowledge.schema import LANGS, KnowledgeBase
+from storage.audit import insert_action
 from storage.revisions import RevisionNotFound
+from storage.writer import StorageUnavailable
 
 from .common import send_text, services, user_language
 
@@ -123,14 +125,25 @@ async def follow_revisions(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("now serving revision %d (%s)", rev.id, rev.author)
 
 
+def not_saved_text(exc: StorageUnavailable, again: str) -> str:
+    """Why an admin's change was not stored, in plain words, and what to do."""
+    return (f"Your change was not saved: {exc}. Nothing was changed. {again} "
+            "Users' questions are still answered meanwhile.")
+
+
 async def apply_change(svc: Services, change: Change, who: int, action: str, confirmed: bool = False,
                        detail: str = ""):
-    """Store a prepared change, serve it at once, audit it; return the revision.
+    """Store a prepared change with its audit row (off the event loop), serve it at once; return the revision.
 
-    Raises RevisionConflict and TooManyRemovals (unless `confirmed`).
+    Raises RevisionConflict, TooManyRemovals (unless `confirmed`) and StorageUnavailable (the
+    database cannot be written just now: nothing was stored).
     """
-    rev = svc.live.apply(change, author=str(who), max_removals=None if confirmed else svc.config.max_removals)
-    svc.audit.record(str(who), action, f"revision {rev.id}: {rev.note} ({summary(change.diff)}){detail}")
+    described = summary(change.diff)
+
+    def audit(db, rev) -> None:
+        insert_action(db, str(who), action, f"revision {rev.id}: {rev.note} ({described}){detail}")
+    rev = await svc.live.apply_async(change, str(who), svc.kb_writer or svc.writer,
+                                     max_removals=None if confirmed else svc.config.max_removals, also=audit)
     await svc.live.follow(svc.assistant)
     return rev
 
@@ -182,6 +195,9 @@ async def apply_or_offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: 
         rev = await apply_change(svc, change, who, name)
     except RevisionConflict as exc:
         await send_text(context, chat_id, conflict_text(exc, again))
+        return
+    except StorageUnavailable as exc:
+        await send_text(context, chat_id, not_saved_text(exc, again.rstrip(".") + " in a minute."))
         return
     await send_change(context, chat_id, done(rev.id), change)
 
@@ -287,6 +303,15 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                                      f"now {exc.current.id}")
         await query.edit_message_text(conflict_text(exc, "Upload the file again (or repeat the command) "
                                                          "to see what it would change now."))
+        return
+    except StorageUnavailable as exc:  # still pending: the same button tries again
+        token = pending(context).remember(pending(context).uploads, (owner, change, name))
+        buttons = InlineKeyboardMarkup([[
+            InlineKeyboardButton("✅ Apply" if action == "apply" else f"🗑 Yes, remove {change.removals} entries",
+                                 callback_data=f"adm:{action}:{token}"),
+            InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
+        await query.edit_message_text(f"{name}: " + not_saved_text(exc, "Tap the button again in a minute."),
+                                      reply_markup=buttons)
         return
     await query.edit_message_text(f"Applied: revision {rev.id} is now live ({len(change.kb)} entries; "
                                   f"{summary(change.diff)}).")
@@ -409,6 +434,10 @@ async def teach_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except NoChange:
         await query.edit_message_text(f"“{question}” is already a question of {entry_id}: nothing to teach.")
         return
+    except StorageUnavailable as exc:  # the question stays in /unanswered
+        await query.edit_message_text(f"Not taught: “{question}”. "
+                                      + not_saved_text(exc, "Run /unanswered again in a minute."))
+        return
     svc.query_log.dismiss(question)
     token = pending(context).remember(pending(context).undo,
                                       (question, entry_id, lang, rev.id, time.monotonic() + UNDO_SECONDS))
@@ -458,6 +487,12 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     except RevisionConflict as exc:
         await query.edit_message_text(conflict_text(exc, "Use /history and /rollback."))
+        return
+    except StorageUnavailable as exc:  # still possible: the same button tries again
+        token = pending(context).remember(pending(context).undo, (question, entry_id, lang, rev_id, deadline))
+        await query.edit_message_text(
+            f"Not undone: “{question}” still leads to {entry_id}. " + not_saved_text(exc, "Tap Undo again in a minute."),
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("↩ Undo", callback_data=f"adm:undo:{token}")]]))
         return
     svc.query_log.undismiss(question)
     await query.edit_message_text(f"Undone: “{question}” no longer leads to {entry_id} (revision {rev.id}); "

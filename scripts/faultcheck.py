@@ -10,7 +10,8 @@ username. The fake confirms updates only when the bot asks for a higher offset, 
 Scenarios: kill-0.3, kill-1, kill-3 (SIGKILL that many seconds into a burst, then restart),
 term-outage (SIGTERM during a 45 s sendMessage outage, 30 s allowed to stop, restart after the
 outage), term-limited (SIGTERM 5 s into a burst with Telegram's flood limits on, restart),
-locked (another program holds the write lock for 30 s), handoffs (40 hand-offs at once with the
+locked (another program holds the write lock for 30 s while users ask and an admin tries
+`/rollback 1`), disk-full (the same on a full file system; needs root to mount a small one), handoffs (40 hand-offs at once with the
 flood limits on while 40 other users ask), auth (getUpdates answers
 401/404 for 5 s), poison (an update the library cannot read), malformed (truncated JSON
 responses). Prints figures only; exit status 1 when a question was lost or a log line leaked.
@@ -39,6 +40,7 @@ from loadtest import RssSampler, TimedFakeBotAPI, bot_env  # noqa: E402
 TOKEN = "424242:FAULTCHECK-token-secret-part"
 NAME, USERNAME = "Sokhavirak", "sokha_private_km"
 FIRST_USER = 880_000_000
+ADMIN = 770_000_001
 
 
 class Run:
@@ -103,7 +105,7 @@ class Run:
 
     def leaks(self) -> int:
         """Log lines holding the token, a user id, a name or a username."""
-        needles = [TOKEN, TOKEN.split(":", 1)[1], NAME, USERNAME, *(str(u) for u in self.pushed)]
+        needles = [TOKEN, TOKEN.split(":", 1)[1], NAME, USERNAME, str(ADMIN), *(str(u) for u in self.pushed)]
         return sum(1 for log in self.logs for line in log.read_text(errors="replace").splitlines()
                    if any(n in line for n in needles))
 
@@ -213,33 +215,118 @@ def handoff_scenario(handoffs: int, users: int) -> bool:
         run.close()
 
 
+def make_revision(db_path: Path) -> None:
+    """A second knowledge-base revision (one more phrasing), so that `/rollback 1` changes something."""
+    from bot.live import LiveKnowledge
+    from knowledge.loader import load_data
+    from storage.db import open_database
+
+    db = open_database(db_path)
+    live = LiveKnowledge(db)
+    data = live.current()[0].to_data()
+    data["entries"][0]["questions"]["en"] = list(data["entries"][0]["questions"]["en"]) + ["faultcheck phrasing"]
+    live.apply(live.prepare(load_data(data), "faultcheck"), "faultcheck")
+    db.conn.close()
+
+
+def ask_during(run: Run, users: int, seconds: float) -> tuple[list[float], int]:
+    """Users ask (questions, `/language`, `/forget`) one after another for `seconds`, while an admin
+    sends `/rollback 1` every 10 questions; the users' reply latencies and the admin's tries."""
+    t_start = time.monotonic()
+    latencies: list[float] = []
+    admin_tries = 0
+    questions = ["passport price", "/language km", "double nationality", "/forget"]
+    while time.monotonic() - t_start < seconds:
+        if len(latencies) % 10 == 0:
+            run.api.push_command("/rollback 1", user_id=ADMIN)
+            admin_tries += 1
+        uid = FIRST_USER + len(latencies) % users
+        before = run.answered()[uid]
+        t0 = time.monotonic()
+        update = run.api.push_message(questions[len(latencies) % 4], user_id=uid, first_name=NAME)
+        update["message"]["from"]["username"] = USERNAME
+        run.pushed[uid] += 1
+        run.api.wait_for_sync(lambda s: run.answered()[uid] > before, timeout=60)
+        latencies.append(time.monotonic() - t0)
+        time.sleep(0.2)
+    run.api.wait_for_sync(lambda s: len(s.sent_messages(ADMIN)) >= admin_tries, timeout=30)
+    return latencies, admin_tries
+
+
+def report_storage_fault(name: str, run: Run, latencies: list[float], admin_tries: int, reason: str) -> bool:
+    """The users' latencies; the admin's tries, each refused in plain words (`reason`) or saved."""
+    replies = [m["text"] for m in run.api.sent_messages(ADMIN)]
+    told = sum(f"was not saved: {reason}" in text for text in replies)
+    saved = sum("now live" in text or text.startswith("Nothing to do") for text in replies)
+    return report(name, run, questions_during_the_fault=len(latencies),
+                  latency_p50_ms=f"{1000 * statistics.median(latencies):.0f}",
+                  latency_max_ms=f"{1000 * max(latencies):.0f}",
+                  admin_rollbacks_refused_in_plain_words=f"{told} of {admin_tries}",
+                  saved_or_nothing_to_do=saved) and told + saved == admin_tries == len(replies)
+
+
 def locked_scenario(users: int) -> bool:
+    """Another program holds the write lock for 30 s while users ask and an admin tries `/rollback 1`:
+    the users' answers must not wait, the admin must be told why nothing was saved."""
     run = Run("locked")
     try:
-        run.start()
+        run.start(DIASPORA_BOT_ADMINS=str(ADMIN))
         run.push(1, 1)
         run.wait_all(30)
+        make_revision(run.tmp / "loadtest.db")
         other = sqlite3.connect(run.tmp / "loadtest.db", isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another program holds the write lock for 30 s
-        t_lock = time.monotonic()
-        latencies = []
-        questions = ["passport price", "/language km", "double nationality", "/forget"]
-        while time.monotonic() - t_lock < 30:
-            uid = FIRST_USER + len(latencies) % users
-            before = run.answered()[uid]
-            t0 = time.monotonic()
-            update = run.api.push_message(questions[len(latencies) % 4], user_id=uid, first_name=NAME)
-            update["message"]["from"]["username"] = USERNAME
-            run.pushed[uid] += 1
-            run.api.wait_for_sync(lambda s: run.answered()[uid] > before, timeout=60)
-            latencies.append(time.monotonic() - t0)
-            time.sleep(0.2)
+        latencies, admin_tries = ask_during(run, users, 30)
         other.execute("COMMIT")
         other.close()
-        return report("locked", run, questions_during_the_lock=len(latencies),
-                      latency_p50_ms=f"{1000 * statistics.median(latencies):.0f}",
-                      latency_max_ms=f"{1000 * max(latencies):.0f}")
+        return report_storage_fault("locked", run, latencies, admin_tries, "another program is holding the database locked")
     finally:
+        run.close()
+
+
+def disk_full_scenario(users: int) -> bool:
+    """The database on a small file system that a filler file makes full for 20 s (needs root to
+    mount it): the same as `locked`; afterwards the writes that waited are done."""
+    run = Run("disk-full")
+    small = run.tmp / "small"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(small)],
+                      capture_output=True).returncode != 0:
+        print("disk-full    skipped: cannot mount a small file system (needs root)", flush=True)
+        run.close()
+        return True
+    db_path = small / "bot.db"
+    try:
+        run.start(DIASPORA_BOT_ADMINS=str(ADMIN), DIASPORA_BOT_DB=str(db_path))
+        run.push(1, 1)
+        run.wait_all(30)
+        make_revision(db_path)
+        filler = small / "filler"
+        with filler.open("wb") as out:  # fill the file system
+            try:
+                while True:
+                    out.write(b"\0" * 65536)
+                    out.flush()
+            except OSError:
+                pass
+        latencies, admin_tries = ask_during(run, users, 20)
+        filler.unlink()  # room again: what waited is written
+        asked = sum(run.pushed.values())  # every message is a row of the query log (no user in it)
+        t_room = time.monotonic()
+        logged = 0
+        while time.monotonic() - t_room < 60 and logged < asked:
+            time.sleep(0.5)  # polling the database file from outside: the bot writes when it retries
+            conn = sqlite3.connect(db_path)
+            logged = conn.execute("select count(*) from query_log").fetchone()[0]
+            conn.close()
+        print(f"disk-full    after the filler is removed: {logged} of {asked} messages in the query log "
+              f"within {time.monotonic() - t_room:.1f} s", flush=True)
+        return report_storage_fault("disk-full", run, latencies, admin_tries, "the disk is full") \
+            and logged >= asked
+    finally:
+        if run.proc is not None and run.proc.poll() is None:
+            run.stop()
+        subprocess.run(["umount", str(small)], capture_output=True)
         run.close()
 
 
@@ -322,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         "term-outage": lambda: term_outage_scenario(400, 40),
         "term-limited": lambda: term_rate_limited_scenario(args.messages, args.users),
         "locked": lambda: locked_scenario(20),
+        "disk-full": lambda: disk_full_scenario(20),
         "handoffs": lambda: handoff_scenario(40, 40),
         "auth": auth_scenario,
         "poison": poison_scenario,

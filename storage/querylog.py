@@ -93,9 +93,10 @@ class QueryLog:
         return self.writer.submit(lambda db: db.execute(
             "insert or replace into dismissed_questions (question, time) values (?, ?)", row))
 
-    def undismiss(self, question: str) -> None:
-        """Show a dismissed question (and its variants) in the unanswered list again."""
-        self.db.execute("delete from dismissed_questions where question = ?", [_group_key(question)])
+    def undismiss(self, question: str):
+        """Show a dismissed question (and its variants) in the unanswered list again; the writer's future."""
+        key = _group_key(question)
+        return self.writer.submit(lambda db: db.execute("delete from dismissed_questions where question = ?", [key]))
 
     def purge_older_than(self, days: int):
         """Delete entries older than `days` days; returns the writer's future (result: how many)."""

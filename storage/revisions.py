@@ -38,6 +38,13 @@ class Revision:
     source_digest: str | None = None
 
 
+def revision_row(content: dict, content_hash: str, author: str, note: str = "",
+                 source_digest: str | None = None) -> dict:
+    """The row of a new revision (its content as JSON), ready for `RevisionStore.insert`."""
+    return {"created_at": now(), "author": author, "note": note, "content_hash": content_hash,
+            "content": json.dumps(content, ensure_ascii=False), "source_digest": source_digest}
+
+
 class RevisionStore:
     """Append-only history of knowledge-base snapshots; the newest is the live one."""
 
@@ -53,20 +60,25 @@ class RevisionStore:
         if `base` is still the current one, checked and written under one write lock, so two
         processes cannot both build on the same revision; otherwise RevisionConflict.
         """
-        row = {"created_at": now(), "author": author, "note": note, "content_hash": content_hash,
-               "content": json.dumps(content, ensure_ascii=False),
-               "source_digest": source_digest}
+        row = revision_row(content, content_hash, author, note, source_digest)
         conn = self.db.conn
         with conn:
             if not conn.in_transaction:
                 conn.execute("BEGIN IMMEDIATE")  # the check and the insert see the same history
-            if base is not ...:
-                current = self.current_id()
-                if current != base:
-                    raise RevisionConflict(base, self.get(current))
-            self.table.insert(row, alter=True)
-            rev_id = self.table.last_pk
+            rev_id = self.insert(row, base)
         return self.get(rev_id)
+
+    def insert(self, row: dict, base: int | None | object = ...) -> int:
+        """Insert a `revision_row` inside the caller's write transaction; its id.
+
+        Raises RevisionConflict (having written nothing) when `base` is given and no longer current.
+        """
+        if base is not ...:
+            current = self.current_id()
+            if current != base:
+                raise RevisionConflict(base, self.get(current))
+        self.table.insert(row, alter=True)
+        return self.table.last_pk
 
     def current_id(self) -> int | None:
         """The number of the newest revision (a cheap query: the bot polls it)."""

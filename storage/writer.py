@@ -143,12 +143,14 @@ class BackgroundWriter:
             except Exception as exc:  # noqa: BLE001 - transient: the batch goes back and waits
                 if db is not None and not is_transient(exc):
                     db = None
-                self._failed(exc, batch)
+                waiting = self._failed(exc, batch)
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
-                    self._cond.wait_for(lambda: self._stopping, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                    if waiting:
+                        self._cond.wait_for(lambda: self._stopping, backoff)
+                if waiting:
+                    backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             backoff = 0.05
             if self.failing_since is not None:
@@ -184,17 +186,21 @@ class BackgroundWriter:
         for (_, future, _), result in zip(batch, results):
             future.set_result(result)
 
-    def _failed(self, exc: BaseException, batch: list) -> None:
+    def _failed(self, exc: BaseException, batch: list) -> bool:
+        """Fail the jobs that are not retried, put the others back; True when some wait."""
         keep = []
         for job, future, retry in batch:
             if retry:
                 keep.append((job, future, retry))
             else:
                 future.set_exception(StorageUnavailable(describe(exc)))
+        reason = describe(exc)
+        if not keep:  # only writes that are not retried (an admin's change): the caller says why
+            log.warning("a database write was not done: %s", reason)
+            return False
         with self._cond:
             self._jobs.extendleft(reversed(keep))
         now = time.monotonic()
-        reason = describe(exc)
         if self.failing_since is None:
             self.failing_since = now
             log.warning("database writes wait: %s (%d write(s) pending; retrying)", reason, len(keep))
@@ -207,6 +213,7 @@ class BackgroundWriter:
                     self.on_trouble(reason, len(keep))
                 except Exception:  # noqa: BLE001 - reporting must not stop the writer
                     log.exception("could not report the database problem")
+        return True
 
 
 class DirectWriter:

@@ -46,6 +46,10 @@ def _bad_setups(tmp):
     (tmp / "nonhex" / "user-key.secret").write_text("not hex at all")
     (tmp / "empty").mkdir()
     (tmp / "empty" / "user-key.secret").write_text("")
+    (tmp / "kb-empty").mkdir()
+    (tmp / "kb-unreadable").mkdir()
+    # A file that cannot be read, even by root: reading a process's memory at 0 is an I/O error.
+    (tmp / "kb-unreadable" / "a.yaml").symlink_to("/proc/self/mem")
     run = ["run"]
     return [
         ("unreachable-api", {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot", "DIASPORA_BOT_GIVE_UP_AFTER": "1"},
@@ -56,6 +60,8 @@ def _bad_setups(tmp):
         ("secret-not-hex", {"DIASPORA_BOT_DB": str(tmp / "nonhex" / "bot.db")}, run, "not a hexadecimal secret"),
         ("secret-empty", {"DIASPORA_BOT_DB": str(tmp / "empty" / "bot.db")}, run, "is empty"),
         ("kb-missing", {"DIASPORA_BOT_KB": str(tmp / "no-such-kb")}, run, "no-such-kb"),
+        ("kb-without-yaml", {"DIASPORA_BOT_KB": str(tmp / "kb-empty")}, run, "no .yaml files"),
+        ("kb-unreadable", {"DIASPORA_BOT_KB": str(tmp / "kb-unreadable")}, run, "cannot read"),
         ("retention-huge", {"DIASPORA_BOT_LOG_RETENTION_DAYS": "99999999999"}, run, "out of range"),
         ("retention-zero", {"DIASPORA_BOT_LOG_RETENTION_DAYS": "0"}, run, "out of range"),
         ("timeout-not-a-number", {"DIASPORA_BOT_HTTP_TIMEOUT": "ten"}, run, "not a whole number"),
@@ -73,7 +79,7 @@ def _bad_setups(tmp):
 
 
 CASES = ["unreachable-api", "db-is-a-folder", "db-under-a-file", "db-not-a-database", "secret-not-hex",
-         "secret-empty", "kb-missing", "retention-huge", "retention-zero", "timeout-not-a-number",
+         "secret-empty", "kb-missing", "kb-without-yaml", "kb-unreadable", "retention-huge", "retention-zero", "timeout-not-a-number",
          "api-url-not-a-url", "token-malformed", "admins-not-ids", "admin-chat-not-an-id", "listen-bad-ip",
          "port-too-big", "rollback-huge", "rollback-superscript", "rollback-arabic-digit"]
 
@@ -82,6 +88,8 @@ CASES = ["unreachable-api", "db-is-a-folder", "db-under-a-file", "db-not-a-datab
 def test_bad_configuration_gives_one_line_and_exit_2(tmp_path, case):
     name, extra, args, words = _bad_setups(tmp_path)[case]
     assert name == CASES[case]
+    if name == "kb-unreadable" and not os.path.exists("/proc/self/mem"):
+        pytest.skip("needs Linux's /proc")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIASPORA_BOT_"))}
     env.update({"HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN,
                 "DIASPORA_BOT_DB": str(tmp_path / "ok" / "bot.db"), **extra})

@@ -76,10 +76,12 @@ async def test_locked_database_does_not_stop_answers_and_loses_no_log(api, bot, 
 
 
 KILLER = textwrap.dedent("""
-    import sys
+    import asyncio, sys
     from bot.live import LiveKnowledge
     from knowledge.loader import load_bundled, load_data
+    from storage.audit import insert_action
     from storage.db import open_database
+    from storage.writer import BackgroundWriter
 
     db = open_database(sys.argv[1])
     live = LiveKnowledge(db)
@@ -91,17 +93,28 @@ KILLER = textwrap.dedent("""
     b = load_data(data)
     live.load()
     print("ready", flush=True)
+
+    async def through_the_writer(writer):  # as the running bot stores an admin's change
+        i = 0
+        while True:
+            await live.apply_async(live.prepare(a if i % 2 else b, str(i)), "loop", writer, max_removals=None,
+                                   also=lambda db, rev: insert_action(db, "loop", "apply", f"revision {rev.id}"))
+            i += 1
+
+    if sys.argv[2] == "writer":
+        asyncio.run(through_the_writer(BackgroundWriter(sys.argv[1])))
     i = 0
-    while True:  # alternate two knowledge bases until killed
+    while True:  # alternate two knowledge bases until killed (as the CLI does)
         live.commit(b if i % 2 else a, author="loop", note=str(i))
         i += 1
 """)
 
 
+@pytest.mark.parametrize("mode", ["commit", "writer"])
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.5, 1.0])
-def test_sigkill_while_applying_a_revision_leaves_old_or_new(tmp_path, delay):
+def test_sigkill_while_applying_a_revision_leaves_old_or_new(tmp_path, delay, mode):
     db_path = tmp_path / "kill.db"
-    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(db_path)], stdout=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(db_path), mode], stdout=subprocess.PIPE, text=True,
                             cwd=os.path.dirname(os.path.dirname(__file__)))
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(delay)  # let it be somewhere in its loop of commits; the kill is the point
@@ -117,6 +130,10 @@ def test_sigkill_while_applying_a_revision_leaves_old_or_new(tmp_path, delay):
     assert kb.content_hash() == rev.content_hash
     stored = json.loads(db.execute("select content from kb_revisions order by id desc limit 1").fetchone()[0])
     assert len(stored["entries"]) == len(kb)
+    if mode == "writer":  # every revision with its audit row: one transaction
+        audited = [r[0] for r in db.execute("select detail from audit_log where actor = 'loop' order by id")]
+        assert audited == [f"revision {r[0]}" for r in db.execute(
+            "select id from kb_revisions where author = 'loop' order by id")]
 
 
 def write_bad_kb(folder):
@@ -141,6 +158,18 @@ def test_bad_kb_later_keeps_the_last_good_revision(tmp_path):
     kb, rev = LiveKnowledge(db, tmp_path / "kb").load()
     assert rev.id == first.id and kb.content_hash() == good.content_hash()
     with pytest.raises(KnowledgeBaseInvalid):
+        LiveKnowledge(open_database(tmp_path / "fresh.db"), tmp_path / "kb").load()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_unreadable_kb_file_later_keeps_the_last_good_revision(tmp_path):
+    db = open_database(tmp_path / "b.db")
+    good, first = LiveKnowledge(db, bundled_path()).load()
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "a.yaml").symlink_to("/proc/self/mem")  # unreadable, even by root (I/O error)
+    kb, rev = LiveKnowledge(db, tmp_path / "kb").load()
+    assert rev.id == first.id and kb.content_hash() == good.content_hash()
+    with pytest.raises(KnowledgeBaseInvalid, match="cannot read"):
         LiveKnowledge(open_database(tmp_path / "fresh.db"), tmp_path / "kb").load()
 
 
@@ -307,7 +336,7 @@ async def test_an_admin_whose_change_cannot_be_saved_is_told_why(api, bot, tmp_p
         api.push_command("/rollback 1", user_id=ADMIN)
         await api.wait_for(lambda s: len(s.sent_messages(ADMIN)) > n, timeout=30)
         text = api.sent_messages(ADMIN)[-1]["text"]
-        assert "could not be saved" in text and "another program is holding the database locked" in text
+        assert "was not saved: another program is holding the database locked" in text
         assert "US$20" in await ask_and_wait(api, "passport price")  # users are still answered
         assert_nothing_identifying(caplog.text, api, [USER, ADMIN])
     finally:
