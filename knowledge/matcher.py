@@ -200,7 +200,9 @@ class Matcher:
             path = Path(cache_dir) / f"{key}.npz"
         stored = self._read_index(path, n) if path is not None and path.exists() else None
         if stored is None:
-            self._index = EntryIndex.build(self._entry_tokens(entry) for entry in self._entries)
+            chunks: dict[str, list[str]] = {}
+            self._index = EntryIndex.build(self._entry_tokens(entry, chunks) for entry in self._entries)
+            del chunks
             self._similar = SimilarWords(self._index.topic_words())
             khmer_words = _khmer_words(kb)
             if path is not None:
@@ -250,16 +252,30 @@ class Matcher:
         except OSError as exc:
             log.warning("cannot store the index in %s: %s", path.parent, exc)
 
-    def _entry_tokens(self, entry: Entry) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
-        """An entry's phrasings as (tokens, factor), and the tokens of its answers."""
+    def _entry_tokens(self, entry: Entry, chunks: dict[str, list[str]]) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
+        """An entry's phrasings as (tokens, factor), and the tokens of its answers.
+
+        `chunks` maps a space-free piece of normalised text to its tokens: `words` treats each
+        piece alone, and the same pieces recur across entries, so each is segmented and stemmed
+        once per build (and equal tokens are one string)."""
+        def tokens(text: str) -> list[str]:
+            out: list[str] = []
+            for chunk in self._synonyms.apply(normalize(text)).split():
+                found = chunks.get(chunk)
+                if found is None:
+                    found = chunks[chunk] = words(chunk)
+                out.extend(found)
+            return out
         # A keyword names a topic the entry touches; a title or a question is what the entry
         # answers, so a keyword match counts a little less.
-        phrasings = [(self._tokens(t), 1.0) for t in entry.title.values()]
+        titles = [(t, tokens(t)) for t in entry.title.values()]
+        phrasings = [(p, 1.0) for _, p in titles]
         # The name of the thing, before any ':' or '(' of the title ("Ministry of Interior").
-        phrasings += [(self._tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR) for t in entry.title.values()]
-        phrasings += [(self._tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
-        phrasings += [(self._tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
-        answer = [t for text in entry.answer.values() for t in self._tokens(text)]
+        phrasings += [(p if _NAME_END.search(t) is None else tokens(_NAME_END.split(t, 1)[0]), NAME_FACTOR)
+                      for t, p in titles]
+        phrasings += [(tokens(q), 1.0) for qs in entry.questions.values() for q in qs]
+        phrasings += [(tokens(k), KEYWORD_FACTOR) for ks in entry.keywords.values() for k in ks]
+        answer = [t for text in entry.answer.values() for t in tokens(text)]
         return [(tuple(dict.fromkeys(p)), f) for p, f in phrasings if p], answer
 
     def _tokens(self, text: str) -> list[str]:
