@@ -80,7 +80,7 @@ async def test_follow_serves_a_revision_made_elsewhere_building_off_the_event_lo
         def __init__(self):
             self.switched = []
 
-        def switch(self, new_kb):
+        def switch(self, new_kb, content_hash=None):
             self.switched.append((new_kb.get("acra").answer["en"], threading.current_thread()))
 
     assistant = Recorder()
