@@ -422,6 +422,8 @@ def read_only_scenario(users: int) -> bool:
     mount of it, read-only while files on it are open for writing), so each of
     the bot's connections is made read-only with `PRAGMA query_only` (SQLite's own read-only error,
     "attempt to write a readonly database"; no code of the bot is replaced)."""
+    from bot.texts import TEXTS
+
     run = Run("read-only")
     bot = None
     try:
@@ -439,9 +441,11 @@ def read_only_scenario(users: int) -> bool:
         print(f"read-only    writes waiting when the database became writable again: {refused}", flush=True)
         logged = wait_logged(run, run.tmp / "loadtest.db", "read-only", "after query_only is turned off")
         seen = "database writes wait: the database is read-only" in run.logs[0].read_text()
-        print(f"read-only    the writer logged SQLite's read-only error: {seen}", flush=True)
+        apologies = sum(m["text"] in TEXTS["error"].values() for u in run.pushed for m in run.api.sent_messages(u))
+        print(f"read-only    the writer logged SQLite's read-only error: {seen}; "
+              f"users told 'something went wrong': {apologies}", flush=True)
         return report_storage_fault("read-only", run, latencies, admin_tries, "the database is read-only") \
-            and logged and seen
+            and logged and seen and apologies == 0
     finally:
         if bot is not None:
             bot.stop()
