@@ -11,15 +11,18 @@ Scenarios: kill-0.3, kill-1, kill-3 (SIGKILL that many seconds into a burst, the
 term-outage (SIGTERM during a 45 s sendMessage outage, 30 s allowed to stop, restart after the
 outage), term-limited (SIGTERM 5 s into a burst with Telegram's flood limits on, restart),
 locked (another program holds the write lock for 30 s while users ask and an admin tries
-`/rollback 1`), disk-full (the same on a full file system; needs root to mount a small one), handoffs (40 hand-offs at once with the
-flood limits on while 40 other users ask), auth (getUpdates answers
-401/404 for 5 s), poison (an update the library cannot read), malformed (truncated JSON
+`/rollback 1`), disk-full (the same on a full file system; needs root to mount a small one),
+read-only (the same with the database read-only; the bot in this process, see InProcessBot),
+handoffs (40 hand-offs at once with the flood limits on while 40 other users ask), auth
+(getUpdates answers 401/404 for 5 s), poison (an update the library cannot read), malformed (truncated JSON
 responses). Prints figures only; exit status 1 when a question was lost or a log line leaked.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import signal
 import sqlite3
 import statistics
@@ -311,22 +314,141 @@ def disk_full_scenario(users: int) -> bool:
                 pass
         latencies, admin_tries = ask_during(run, users, 20)
         filler.unlink()  # room again: what waited is written
-        asked = sum(run.pushed.values())  # every message is a row of the query log (no user in it)
-        t_room = time.monotonic()
-        logged = 0
-        while time.monotonic() - t_room < 60 and logged < asked:
-            time.sleep(0.5)  # polling the database file from outside: the bot writes when it retries
-            conn = sqlite3.connect(db_path)
-            logged = conn.execute("select count(*) from query_log").fetchone()[0]
-            conn.close()
-        print(f"disk-full    after the filler is removed: {logged} of {asked} messages in the query log "
-              f"within {time.monotonic() - t_room:.1f} s", flush=True)
-        return report_storage_fault("disk-full", run, latencies, admin_tries, "the disk is full") \
-            and logged >= asked
+        logged = wait_logged(run, db_path, "disk-full", "after the filler is removed")
+        return report_storage_fault("disk-full", run, latencies, admin_tries, "the disk is full") and logged
     finally:
         if run.proc is not None and run.proc.poll() is None:
             run.stop()
         subprocess.run(["umount", str(small)], capture_output=True)
+        run.close()
+
+
+def wait_logged(run: Run, db_path: Path, name: str, when: str) -> bool:
+    """Whether every message reached the query log (no user in it) within 60 s of the fault's end."""
+    asked = sum(run.pushed.values())  # every message is a row of the query log
+    t_room = time.monotonic()
+    logged = 0
+    while time.monotonic() - t_room < 60 and logged < asked:
+        time.sleep(0.5)  # polling the database file from outside: the bot writes when it retries
+        conn = sqlite3.connect(db_path)
+        logged = conn.execute("select count(*) from query_log").fetchone()[0]
+        conn.close()
+    print(f"{name:<12} {when}: {logged} of {asked} messages in the query log "
+          f"within {time.monotonic() - t_room:.1f} s", flush=True)
+    return logged >= asked
+
+
+class InProcessBot:
+    """The bot's real `Application` (what `diaspora-bot run` builds) polling the fake API from a
+    thread of this process, so that a fault can be set on its own SQLite connections."""
+
+    def __init__(self, run: Run, **env):
+        from bot.config import Config
+
+        log = run.tmp / f"bot-{len(run.logs)}.log"
+        run.logs.append(log)
+        self.handler = logging.FileHandler(log)
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(self.handler)
+        root.setLevel(logging.INFO)
+        self.config = Config.from_env({**bot_env(run.api, run.tmp), **env})
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._serve(),))
+        self.thread.start()
+        if not self.ready.wait(60):
+            raise RuntimeError("the bot did not start")
+
+    async def _serve(self) -> None:
+        from bot.app import build_application, initialize, post_init, post_shutdown, start_polling, stop_polling
+
+        self.stopping = asyncio.Event()
+        self.app = build_application(self.config)  # in this thread: its connection is this thread's
+        self.services = self.app.bot_data["services"]
+        await initialize(self.app, self.config)
+        try:
+            await post_init(self.app)
+            await self.app.start()
+            await start_polling(self.app, give_up_after=self.config.give_up_after)
+            self.ready.set()
+            await self.stopping.wait()
+            await stop_polling(self.app, self.config.stop_timeout)
+            await self.app.stop()
+        finally:
+            await self.app.shutdown()
+            await post_shutdown(self.app)
+
+    def on_loop(self, fn):
+        """`fn()` run on the bot's event loop (where its own connection lives); its result."""
+        async def call():
+            return fn()
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(30)
+
+    def connections(self) -> dict:
+        """The bot's SQLite connections: the event loop's (reads only) and each writer thread's own
+        (handed over by a write job; the writers' connections may be used from any thread)."""
+        conns = {id(self.services.db.conn): ("loop", self.services.db.conn)}
+        for writer in (self.services.writer, self.services.kb_writer):
+            db = writer.submit(lambda db: db).result(30)
+            conns[id(db.conn)] = ("writer", db.conn)
+        return conns
+
+    def set_query_only(self, on: bool) -> None:
+        """Every connection read-only (on) or writable again; the writers keep the connections they
+        had (a writer that opened a new one would have escaped the fault)."""
+        if on:
+            self._conns = self.connections()
+        pragma = f"PRAGMA query_only={'ON' if on else 'OFF'}"
+        for where, conn in self._conns.values():
+            if where == "loop":
+                self.on_loop(lambda: conn.execute(pragma))
+            else:
+                conn.execute(pragma)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.stopping.set)
+        self.thread.join(60)
+        self.loop.close()
+        logging.getLogger().removeHandler(self.handler)
+        self.handler.close()
+
+
+def read_only_scenario(users: int) -> bool:
+    """The database read-only for 30 s: the same as `locked`; afterwards the writes that waited are
+    done. In-process (see InProcessBot): a running process cannot be made to see its open database
+    file read-only from outside (root ignores permissions; for another user, permissions taken away
+    only affect connections opened afterwards; Linux refuses to remount a file system, or a bind
+    mount of it, read-only while files on it are open for writing), so each of
+    the bot's connections is made read-only with `PRAGMA query_only` (SQLite's own read-only error,
+    "attempt to write a readonly database"; no code of the bot is replaced)."""
+    from bot.texts import TEXTS
+
+    run = Run("read-only")
+    bot = None
+    try:
+        bot = InProcessBot(run, DIASPORA_BOT_ADMINS=str(ADMIN))
+        run.push(1, 1)
+        run.wait_all(30)
+        make_revision(run.tmp / "loadtest.db")
+        bot.set_query_only(True)
+        latencies, admin_tries = ask_during(run, users, 30)
+        refused = bot.services.writer.waiting
+        bot.set_query_only(False)
+        if bot.connections().keys() != bot._conns.keys():
+            print("read-only    a writer opened a new connection during the fault: not measured", flush=True)
+            return False
+        print(f"read-only    writes waiting when the database became writable again: {refused}", flush=True)
+        logged = wait_logged(run, run.tmp / "loadtest.db", "read-only", "after query_only is turned off")
+        seen = "database writes wait: the database is read-only" in run.logs[0].read_text()
+        apologies = sum(m["text"] in TEXTS["error"].values() for u in run.pushed for m in run.api.sent_messages(u))
+        print(f"read-only    the writer logged SQLite's read-only error: {seen}; "
+              f"users told 'something went wrong': {apologies}", flush=True)
+        return report_storage_fault("read-only", run, latencies, admin_tries, "the database is read-only") \
+            and logged and seen and apologies == 0
+    finally:
+        if bot is not None:
+            bot.stop()
         run.close()
 
 
@@ -410,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         "term-limited": lambda: term_rate_limited_scenario(args.messages, args.users),
         "locked": lambda: locked_scenario(20),
         "disk-full": lambda: disk_full_scenario(20),
+        "read-only": lambda: read_only_scenario(20),
         "handoffs": lambda: handoff_scenario(40, 40),
         "auth": auth_scenario,
         "poison": poison_scenario,
