@@ -171,10 +171,9 @@ def cmd_eval(args, config: Config) -> int:
 
 def cmd_calibrate(args, config: Config) -> int:
     """Fit the confidence model on question sets and write it where the matcher reads it."""
-    from knowledge.calibration import DEFAULT_PATH
-    from knowledge.matcher import Matcher
-
+    from knowledge.calibration import DEFAULT_PATH, FEATURES, Calibration
     from knowledge.fitting import fit
+    from knowledge.matcher import Matcher
 
     from .evaluate import evaluate, fitting_cases, format_report, load_cases
 
@@ -184,7 +183,9 @@ def cmd_calibrate(args, config: Config) -> int:
         print(f"error: no question set at {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     cases = load_cases(*paths)
-    matcher = Matcher(_eval_kb(args, config))
+    # The calibration in place may be missing or fitted for other signals: this is what replaces it.
+    neutral = Calibration((0.0,) * (len(FEATURES) + 1), 100.0)
+    matcher = Matcher(_eval_kb(args, config), calibration=neutral)
     fitted = fitting_cases(matcher, cases)  # each question read once, for the fit and the figures
     cal = fit(fitted)
     report = evaluate(matcher, cases, cv=args.cv, fitted=fitted)

@@ -424,8 +424,9 @@ class Matcher:
         relevance = [_combine(features[i]) for i in ranked]
         candidates = []
         for rank, i in enumerate(ranked):
-            rival = (relevance[1] if len(ranked) > 1 else 0.0) if rank == 0 else relevance[0]
-            x = _signal_vector(features[i], relevance[rank] - rival, unknown_share, unknown_words)
+            others = sorted((r for k, r in enumerate(relevance) if k != rank), reverse=True) + [0.0, 0.0]
+            x = _signal_vector(features[i], relevance[rank] - others[0], relevance[rank] - others[1],
+                               unknown_share, unknown_words)
             candidates.append(Candidate(self._entries[i], relevance[rank], tuple(x), features[i][0] >= 0.999,
                                         conflicts[i]))
         return Reading(question, None, romanized, tuple(candidates))
@@ -586,10 +587,14 @@ def _combine(features: tuple[float, ...]) -> float:
     return 100.0 * (W_PHRASE * phrase + W_COVER * cover + W_BM25 * bm25)
 
 
-def _signal_vector(features: tuple[float, ...], margin: float, unknown_share: float,
+def _signal_vector(features: tuple[float, ...], margin: float, spread: float, unknown_share: float,
                    unknown_words: float) -> list[float]:
+    """The confidence model's inputs. `margin` is the lead over the best rival; `spread`, over the
+    second-best: where many entries match about as well (a large knowledge base of look-alike
+    entries), none of them is outstanding, whatever its own signals."""
     phrase, cover, bm25, missed = features
-    return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover, missed]
+    return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover, missed,
+            spread / 100.0]
 
 
 def decide(reading: Reading, calibration: Calibration) -> MatchResult:

@@ -367,3 +367,23 @@ def test_link_asks_telegram_for_the_bot_username(env, capsys, monkeypatch, api):
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", f"{api.base_url}/bot")
     code, out, _ = run(capsys, "link", "remittances")
     assert code == 0 and out.strip() == f"https://t.me/{api.bot_username}?start=remittances"
+
+
+def test_calibrate_writes_a_calibration_even_when_the_bundled_one_no_longer_fits(env, capsys, monkeypatch):
+    from pathlib import Path
+
+    from knowledge import calibration
+    stale = env / "stale.json"
+    stale.write_text(json.dumps({"weights": [0.0, 1.0], "answer_at": 50, "features": ["phrase"]}), encoding="utf-8")
+    monkeypatch.setattr(calibration, "DEFAULT_PATH", stale)
+    calibration.load_calibration.cache_clear()
+    try:
+        out_path = env / "fitted.json"
+        questions = Path(__file__).parent / "data" / "questions.yaml"
+        code, out, _ = run(capsys, "calibrate", str(questions), "--cv", "2", "--output", str(out_path))
+        fitted = calibration.read_calibration(out_path)
+    finally:
+        calibration.load_calibration.cache_clear()
+    assert code == 0 and "wrote" in out
+    assert fitted.features == calibration.FEATURES and len(fitted.weights) == len(calibration.FEATURES) + 1
+    assert 0 < fitted.answer_at <= 100
