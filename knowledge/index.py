@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import math
+from collections import Counter
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -167,21 +168,20 @@ class EntryIndex:
             counts: dict[int, int] = {}
             short: set[int] = set()
             for tokens, factor in phrasings:
-                for t in tokens:
-                    k = ids.setdefault(t, len(ids))
-                    phr_toks.append(k)
+                ks = [ids.setdefault(t, len(ids)) for t in tokens]
+                phr_toks.extend(ks)
+                for k in ks:
                     counts[k] = counts.get(k, 0) + 1
-                    short.add(k)
+                short.update(ks)
                 phr_tok_ptr.append(len(phr_toks))
                 phr_factor.append(factor)
-            for t in answer:
+            for t, tf in Counter(answer).items():  # counted in C; first occurrences keep their order
                 k = ids.setdefault(t, len(ids))
-                counts[k] = counts.get(k, 0) + 1
-            for k, tf in counts.items():
-                pair_entry.append(e)
-                pair_tok.append(k)
-                pair_tf.append(tf)
-                pair_short.append(k in short)
+                counts[k] = counts.get(k, 0) + tf
+            pair_entry.extend(array("i", [e]) * len(counts))
+            pair_tok.extend(counts.keys())
+            pair_tf.extend(counts.values())
+            pair_short.extend(map(short.__contains__, counts))
             ent_ptr.append(len(pair_tok))
             phr_entry_ptr.append(len(phr_factor))
         n = len(ent_ptr) - 1

@@ -201,10 +201,18 @@ class Matcher:
         stored = self._read_index(path, n) if path is not None and path.exists() else None
         if stored is None:
             chunks: dict[str, list[str]] = {}
-            self._index = EntryIndex.build(self._entry_tokens(entry, chunks) for entry in self._entries)
+            runs: dict[str, int] = {}
+
+            def rows():
+                for entry in self._entries:  # each text normalised once, for the index and the Khmer words
+                    normalized: dict[str, str] = {}
+                    row = self._entry_tokens(entry, chunks, normalized)
+                    _count_khmer_runs(entry, normalized, runs)
+                    yield row
+            self._index = EntryIndex.build(rows())
             del chunks
             self._similar = SimilarWords(self._index.topic_words())
-            khmer_words = _khmer_words(kb)
+            khmer_words = _khmer_counts(runs)
             if path is not None:
                 self._store_index(path, khmer_words)
         else:
@@ -252,15 +260,23 @@ class Matcher:
         except OSError as exc:
             log.warning("cannot store the index in %s: %s", path.parent, exc)
 
-    def _entry_tokens(self, entry: Entry, chunks: dict[str, list[str]]) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
+    def _entry_tokens(self, entry: Entry, chunks: dict[str, list[str]], normalized: dict[str, str] | None = None
+                      ) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
         """An entry's phrasings as (tokens, factor), and the tokens of its answers.
 
         `chunks` maps a space-free piece of normalised text to its tokens: `words` treats each
         piece alone, and the same pieces recur across entries, so each is segmented and stemmed
-        once per build (and equal tokens are one string)."""
+        once per build (and equal tokens are one string). `normalized`, when given, receives
+        each text's normalised form."""
+        if normalized is None:
+            normalized = {}
+
         def tokens(text: str) -> list[str]:
             out: list[str] = []
-            for chunk in self._synonyms.apply(normalize(text)).split():
+            norm = normalized.get(text)
+            if norm is None:
+                norm = normalized[text] = normalize(text)
+            for chunk in self._synonyms.apply(norm).split():
                 found = chunks.get(chunk)
                 if found is None:
                     found = chunks[chunk] = words(chunk)
@@ -559,13 +575,30 @@ def _everyday_khmer() -> frozenset[str]:
 
 def _khmer_words(kb: KnowledgeBase) -> dict[str, int]:
     """The Khmer words of the knowledge base (as written, before stemming), with their counts."""
-    counts: Counter = Counter()
+    runs: dict[str, int] = {}
     for entry in kb.entries:
-        texts = [entry.title.get("km", ""), entry.answer.get("km", "")]
-        texts += list(entry.questions.get("km", ())) + list(entry.keywords.get("km", ()))
-        for text in texts:
-            for run in KHMER_RE.findall(normalize(text)):
-                counts.update(segment_khmer(run))
+        _count_khmer_runs(entry, {}, runs)
+    return _khmer_counts(runs)
+
+
+def _count_khmer_runs(entry: Entry, normalized: dict[str, str], runs: dict[str, int]) -> None:
+    """Count the runs of Khmer letters of an entry's Khmer texts into `runs` (first seen first);
+    `normalized` holds texts already normalised."""
+    texts = [entry.title.get("km", ""), entry.answer.get("km", "")]
+    texts += list(entry.questions.get("km", ())) + list(entry.keywords.get("km", ()))
+    for text in texts:
+        norm = normalized.get(text)
+        for run in KHMER_RE.findall(normalize(text) if norm is None else norm):
+            runs[run] = runs.get(run, 0) + 1
+
+
+def _khmer_counts(runs: dict[str, int]) -> dict[str, int]:
+    """The words of counted Khmer runs with their counts, in the order they first occur: each
+    distinct run is segmented once."""
+    counts: Counter = Counter()
+    for run, n in runs.items():
+        for word in segment_khmer(run):
+            counts[word] += n
     return counts
 
 
