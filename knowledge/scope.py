@@ -117,6 +117,8 @@ def scope_of(text: str) -> Scope:
     home = _home()
     if places & home:  # "the Cambodian population in Thailand" is about Cambodians
         peoples -= place_subjects
+    if peoples & home:  # "an Australian passport: am I still a Khmer citizen?" asks about Cambodians too
+        peoples = set()
     years = {int(y) for y in _YEAR.findall(norm)}
     return Scope(frozenset(places - home), frozenset(years), frozenset(peoples - home))
 

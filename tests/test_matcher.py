@@ -178,6 +178,8 @@ def test_a_place_as_subject_does_not_hide_a_question_about_cambodians():
     assert scope_of("who won the election in thailand").peoples == {"thailand"}
     assert scope_of("ស្ថានទូតថៃនៅណា").peoples == {"thailand"}
     assert not scope_of("cambodian embassy in thailand").peoples
+    # A foreign passport beside a Khmer citizen: the question is about Cambodians too.
+    assert not scope_of("i have australian passport now, am i still khmer citizen?").peoples
 
 
 @pytest.mark.parametrize("split, whole", [
