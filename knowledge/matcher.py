@@ -48,7 +48,7 @@ from rapidfuzz import fuzz, process
 
 from .calibration import Calibration, load_calibration
 from .index import EntryIndex, IndexUnreadable, SimilarWords, index_key, load_arrays, prune, save_arrays
-from .romanize import RomanReader, load_lexicon
+from .romanize import RomanReader, lexicon
 from .schema import Entry, KnowledgeBase
 from .scope import Scope, conflict, entry_years, place_forms, scope_of
 from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
@@ -329,20 +329,23 @@ class Matcher:
         if len(plain) < 2:
             return question
         out: list[str] = []
-        joined = False
-        for a, b in zip(plain, plain[1:] + [""]):
-            if joined:
-                joined = False
-                continue
-            ab = a + b
-            if (b and len(a) >= 2 and len(b) >= 2 and ab.isascii() and ab.isalpha() and ab not in STOPWORDS
-                    and (a not in self._vocab_set or b not in self._vocab_set)
-                    and words(ab) and all(w in self._vocab_set for w in words(ab))):
-                out.append(ab)
-                joined = True
+        i = 0
+        while i < len(plain):
+            if i + 1 < len(plain) and self._one_word(plain[i], plain[i + 1]):
+                out.append(plain[i] + plain[i + 1])
+                i += 2
             else:
-                out.append(a)
+                out.append(plain[i])
+                i += 1
         return " ".join(out)
+
+    def _one_word(self, a: str, b: str) -> bool:
+        ab = a + b
+        if (len(a) < 2 or len(b) < 2 or not ab.isascii() or not ab.isalpha() or ab in STOPWORDS
+                or (a in self._vocab_set and b in self._vocab_set)):
+            return False
+        parts = words(ab)
+        return bool(parts) and all(w in self._vocab_set for w in parts)
 
     def _sound_alike(self, tokens: list[str]) -> list[str]:
         """An unknown Khmer word that sounds like a known one (or a stop word) is that word, unless
@@ -570,7 +573,7 @@ class Matcher:
 @lru_cache(maxsize=1)
 def _everyday_khmer() -> frozenset[str]:
     """The tokens of the romanized lexicon's Khmer words: everyday words, not topics."""
-    return frozenset(t for km in load_lexicon() for t in words(normalize(km)))
+    return frozenset(t for km in lexicon() for t in words(normalize(km)))
 
 
 def _khmer_words(kb: KnowledgeBase) -> dict[str, int]:

@@ -199,11 +199,17 @@ def load_lexicon(path: Path = _HERE / "romanized.yaml") -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
+def lexicon() -> dict[str, list[str]]:
+    """The bundled lexicon, read once per process."""
+    return load_lexicon()
+
+
+@lru_cache(maxsize=1)
 def _lexicon_keys() -> tuple[dict[str, str], int]:
     """Phonetic key of every spelling in the lexicon (words joined) -> its Khmer word; longest span."""
     keys: dict[str, str] = {}
     longest = 1
-    for km, variants in load_lexicon().items():
+    for km, variants in lexicon().items():
         for variant in variants:
             parts = variant.split()
             longest = max(longest, len(parts))
@@ -219,7 +225,7 @@ def _lexicon_spellings() -> dict[str, str]:
     An exact spelling is read before any key: two words may share a key ("thai" and "dai"), but
     a spelling people type for one of them names it."""
     out: dict[str, str] = {}
-    for km, variants in load_lexicon().items():
+    for km, variants in lexicon().items():
         for variant in variants:
             out.setdefault(" ".join(variant.lower().split()), km)
     return out

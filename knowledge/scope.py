@@ -113,10 +113,9 @@ def scope_of(text: str) -> Scope:
         elif (packed[:m.start()].endswith(_KHMER_PLACE_SUBJECTS_BEFORE)
                 or packed[m.end():].startswith(_KHMER_PLACE_SUBJECTS_AFTER)):
             place_subjects.add(place)
-    peoples |= place_subjects
     home = _home()
-    if places & home:  # "the Cambodian population in Thailand" is about Cambodians
-        peoples -= place_subjects
+    # "The Cambodian population in Thailand" is about Cambodians: its place is no subject.
+    peoples = peoples - place_subjects if places & home else peoples | place_subjects
     if peoples & home:  # "an Australian passport: am I still a Khmer citizen?" asks about Cambodians too
         peoples = set()
     years = {int(y) for y in _YEAR.findall(norm)}
