@@ -166,7 +166,11 @@ class _Synonyms:
                     if v and v != canonical and v not in canonical:
                         (khmer if KHMER_RE.fullmatch(v.replace(" ", "")) else latin)[v] = canonical
         self._latin = latin
-        self._khmer = sorted(khmer.items(), key=lambda kv: -len(kv[0]))
+        # A Khmer form also matches with spaces between its words ("ក្រសួង ការងារ"): the first
+        # word is a cheap test before the pattern is tried.
+        self._khmer = [(segment_khmer(v.replace(" ", ""))[0],
+                        re.compile(r"\s?".join(re.escape(w) for w in segment_khmer(v.replace(" ", "")))), c)
+                       for v, c in sorted(khmer.items(), key=lambda kv: -len(kv[0]))]
         # Every form of every group, for matching misspelt forms ("ប៉ាសព័រ"); spaces removed.
         self.variants = sorted({v.replace(" ", "") for v in list(latin) + list(khmer)} - {""})
         self._latin_re = (re.compile(r"(?<!\w)(" + "|".join(
@@ -175,9 +179,9 @@ class _Synonyms:
     def apply(self, normalized: str) -> str:
         if self._latin_re is not None:
             normalized = self._latin_re.sub(lambda m: self._latin[m.group(1)], normalized)
-        for variant, canonical in self._khmer:
-            if variant in normalized:
-                normalized = normalized.replace(variant, canonical)
+        for first, pattern, canonical in self._khmer:
+            if first in normalized:
+                normalized = pattern.sub(canonical, normalized)
         return normalized
 
 
@@ -435,7 +439,7 @@ class Matcher:
         if romanized:  # the places named in Latin letters and those the rewriting put in Khmer
             rewritten = scope_of(text)
             asked = Scope(asked.places | rewritten.places, asked.years | rewritten.years,
-                          asked.peoples | rewritten.peoples)
+                          asked.peoples | rewritten.peoples, asked.located | rewritten.located)
         ranked = sorted(features, key=lambda i: (-_combine(features[i]), i))[:limit + 3]
         conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
         # Entries about another place or time than the question go last: never the answer.
@@ -467,7 +471,7 @@ class Matcher:
         return self._scopes[i]
 
     def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, ...]], float, float]:
-        """(phrase, coverage, normalised BM25, missed share) of the entries that may rank in the top `limit`,
+        """(phrase, coverage, normalised BM25, missed share, second phrase) of the entries that may rank in the top `limit`,
         and how much of the question the index does not know (by IDF weight, by words).
 
         BM25 comes from the inverted index; coverage is computed for the CANDIDATES best entries
@@ -529,8 +533,8 @@ class Matcher:
         for bound, i, cover, bm, missed in bounds:
             if len(exact) >= limit and bound < exact[limit - 1]:
                 break
-            phrase = self._best_phrase(touched.get(i, ()), expansions, weights, total_w)
-            out[i] = (phrase, cover, bm, missed)
+            phrase, phrase2 = self._best_phrase(touched.get(i, ()), expansions, weights, total_w)
+            out[i] = (phrase, cover, bm, missed, phrase2)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
         return out, unknown_share, unknown_words
@@ -543,9 +547,10 @@ class Matcher:
 
     def _best_phrase(self, phrasings, expansions: list[dict[int, float]], weights: list[float],
                      total_w: float) -> float:
-        """The best soft F1 between the question (its expansions, by token id) and one of the
-        phrasings (ids) of an entry that share a word with it."""
-        best = 0.0
+        """The best and second-best soft F1 between the question (its expansions, by token id) and
+        one of the phrasings (ids) of an entry that share a word with it. A second phrasing close
+        to the question (two ways of asking it) makes the entry surer than a lone look-alike."""
+        best = second = 0.0
         index = self._index
         idf = index.idf_list
         for k in phrasings:
@@ -566,8 +571,10 @@ class Matcher:
             precision = sum(idf[t] * s for t, s in matched_p.items()) / float(index.phr_weight[k])
             f1 = min(1.0, float(index.phr_factor[k]) * 2 * precision * recall / (precision + recall))
             if f1 > best:
-                best = f1
-        return best
+                best, second = f1, best
+            elif f1 > second:
+                second = f1
+        return best, second
 
 
 @lru_cache(maxsize=1)
@@ -627,10 +634,11 @@ def _signal_vector(features: tuple[float, ...], margin: float, spread: float, un
                    unknown_words: float) -> list[float]:
     """The confidence model's inputs. `margin` is the lead over the best rival; `spread`, over the
     second-best: where many entries match about as well (a large knowledge base of look-alike
-    entries), none of them is outstanding, whatever its own signals."""
-    phrase, cover, bm25, missed = features
+    entries), none of them is outstanding, whatever its own signals. The last input is the
+    entry's second-best phrasing."""
+    phrase, cover, bm25, missed, phrase2 = features
     return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover, missed,
-            spread / 100.0]
+            spread / 100.0, phrase2]
 
 
 def decide(reading: Reading, calibration: Calibration) -> MatchResult:

@@ -38,6 +38,18 @@ _PLACE_SUBJECTS = frozenset("""allow allows accept accepts recognise recognize r
 recognizes autorise autorisent accepte acceptent reconnait reconnaissent permet permettent population populations
 weather climate temperature economy gdp capital election elections government president king parliament
 embassy embassies consulate ambassade ambassades consulat""".split())
+# A place where a Cambodian person is ("Khmer in America", "my boss in Thailand", "ពលករនៅថៃ"):
+# a word for where, next to a word for a person. An entry about Cambodians anywhere (the labour
+# ministry, the right to vote) speaks to such a question; one about another place does not.
+_LOCATIVES = frozenset("in at from en au aux dans a nov nau nev".split())
+_KHMER_LOCATIVES = ("នៅ", "ពី")
+_PERSONS = frozenset("""i me my we us our myself mine je j moi mon ma mes nous notre nos on
+worker workers migrant migrants employee employees boss employer friend friends family wife husband son
+daughter sister brother mother father cousin parents children child relative relatives
+travailleur travailleurs travailleuse employe employes patron ami amie amis famille femme mari fils fille
+soeur frere mere pere cousine enfants parent parents""".split())
+_KHMER_PERSONS = ("ខ្ញុំ", "យើង", "ពលករ", "កម្មករ", "ថៅកែ", "និយោជក", "មិត្ត", "ប្អូន", "បង", "ម្តាយ", "ឪពុក",
+                  "ប្រពន្ធ", "ប្តី", "កូន", "គ្រួសារ", "ខ្មែរ")
 _KHMER_PLACE_SUBJECTS_AFTER = ("អនុញ្ញាត", "ទទួលស្គាល់", "អាកាសធាតុ")
 _KHMER_PLACE_SUBJECTS_BEFORE = ("ប្រជាជន", "អាកាសធាតុ", "ចំនួនប្រជាជន", "ស្ថានទូត", "ការបោះឆ្នោតនៅ", "បោះឆ្នោតនៅ")
 
@@ -85,6 +97,7 @@ class Scope:
     places: frozenset[str] = frozenset()
     years: frozenset[int] = frozenset()
     peoples: frozenset[str] = frozenset()  # foreign nationalities that are the subject
+    located: frozenset[str] = frozenset()  # places named only as where a Cambodian person is
 
 
 def scope_of(text: str) -> Scope:
@@ -95,6 +108,7 @@ def scope_of(text: str) -> Scope:
     peoples: set[str] = set()
     place_subjects: set[str] = set()  # places that are the subject by a _PLACE_SUBJECTS word
     words = norm.split()
+    where: set[str] = set()  # places after "in", "at", "នៅ"...
     for m in latin_re.finditer(norm):
         place, people = latin[m.group(1)]
         places.add(place)
@@ -104,6 +118,8 @@ def scope_of(text: str) -> Scope:
             peoples.add(place)
         elif not people and any(w in _PLACE_SUBJECTS for w in words[max(0, at - 3):at] + words[end:end + 2]):
             place_subjects.add(place)
+        elif not people and at and words[at - 1] in _LOCATIVES:
+            where.add(place)
     packed = norm.replace(" ", "") if KHMER_RE.search(norm) else ""
     for m in khmer_re.finditer(packed):
         place = khmer[m.group()]
@@ -113,13 +129,18 @@ def scope_of(text: str) -> Scope:
         elif (packed[:m.start()].endswith(_KHMER_PLACE_SUBJECTS_BEFORE)
                 or packed[m.end():].startswith(_KHMER_PLACE_SUBJECTS_AFTER)):
             place_subjects.add(place)
+        elif packed[:m.start()].endswith(_KHMER_LOCATIVES):
+            where.add(place)
     home = _home()
+    person = any(w in _PERSONS for w in words) or any(p in packed for p in _KHMER_PERSONS) or any(
+        latin[m.group(1)] == (h, True) for m in latin_re.finditer(norm) for h in home)
+    located = where - peoples - place_subjects if person else set()
     # "The Cambodian population in Thailand" is about Cambodians: its place is no subject.
     peoples = peoples - place_subjects if places & home else peoples | place_subjects
     if peoples & home:  # "an Australian passport: am I still a Khmer citizen?" asks about Cambodians too
         peoples = set()
     years = {int(y) for y in _YEAR.findall(norm)}
-    return Scope(frozenset(places - home), frozenset(years), frozenset(peoples - home))
+    return Scope(frozenset(places - home), frozenset(years), frozenset(peoples - home), frozenset(located - home))
 
 
 def place_forms() -> list[tuple[str, str]]:
@@ -150,6 +171,8 @@ def conflict(question: Scope, entry: Scope, entry_country: str | None = None) ->
         if scope_of(entry_country or "").places != {people}:
             return people
     for place in sorted(question.places - entry.places):
+        if place in question.located and not entry.places:
+            continue  # "Khmer in America can vote?": the right to vote is for Cambodians anywhere
         return place
     for year in sorted(question.years - entry.years):
         return str(year)

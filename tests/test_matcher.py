@@ -196,3 +196,44 @@ def test_an_everyday_word_the_knowledge_base_lacks_weighs_less_than_an_unknown_t
     start = matcher.features(matcher._query_tokens("ចង់ទៅធ្វើការនៅកូរ៉េ ចាប់ផ្តើមយ៉ាងម៉េច"))[1]
     everest = matcher.features(matcher._query_tokens("ចង់ទៅធ្វើការនៅកូរ៉េ everest"))[1]
     assert start < everest
+
+
+@pytest.mark.parametrize("question, located", [
+    ("Can Khmer in America vote?", {"usa"}),
+    ("my boss in thailand does not pay", {"thailand"}),
+    ("ពលករខ្មែរនៅម៉ាឡេស៊ីមានច្បាប់អ្វីការពារ", {"malaysia"}),
+    ("mon frere est bloque en malaisie", {"malaysia"}),
+    ("remittances in myanmar", set()),  # nobody is there: the place is what is asked about
+    ("cambodian embassy in paris", set()),  # the embassy is the subject, not where a person is
+    ("how many vietnamese live in the united states", set()),
+])
+def test_a_place_where_a_cambodian_is_is_told_from_the_subject(question, located):
+    from knowledge.scope import scope_of
+    assert scope_of(question).located == located
+
+
+def test_an_entry_for_cambodians_anywhere_answers_one_living_abroad():
+    from knowledge.scope import Scope, conflict, scope_of
+    anywhere = Scope(years=frozenset({2018}))  # the right to vote: no other place
+    korea_only = Scope(places=frozenset({"south-korea"}))  # the Korea scheme
+    asked = scope_of("Can Khmer in America vote?")
+    assert conflict(asked, anywhere, "Cambodia") is None
+    assert conflict(asked, korea_only, "Cambodia") == "usa"
+    assert conflict(scope_of("remittances in myanmar"), anywhere, "Cambodia") == "myanmar"
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("khmer nov america bos chhnaot ban te", {"voting-rights", "voting-from-abroad"}),
+    ("chong bdeng thaokae nov thai tov na", {"molvt"}),
+])
+def test_a_worker_abroad_is_offered_the_entry_for_cambodians_anywhere(matcher, question, expected):
+    result = matcher.match(question)
+    assert result.best.entry.id in expected and not result.best.conflict, result.matches[:3]
+
+
+@pytest.mark.parametrize("question", ["ក្រសួងការងារជួយពលករនៅបរទេសទេ", "ក្រសួង ការងារ ជួយពលករនៅបរទេសទេ",
+                                      "krasuong kangar chuoy polkor nov bortes ot"])
+def test_the_labour_ministry_in_khmer_is_not_the_foreign_ministry(matcher, question):
+    # ក្រសួងការងារ (labour) and ក្រសួងការបរទេស (foreign affairs) share every word but one after
+    # segmentation; the ministries' names are synonyms of their acronyms, spaced or not.
+    assert matcher.match(question).best.entry.id == "molvt"
