@@ -87,6 +87,8 @@ HELP = frozenset("""
 help menu start ok okay options commands aide aider aidez menu commencer demarrer ជំនួយ ម៉ឺនុយ ចាប់ផ្តើម
 jomnuoy jomnoy chomnuoy chuoy jouy
 """.split())
+# Acronyms that are also a stop word when typed in small letters: typed in capitals, their name.
+_ACRONYMS = {"moi": "ministry of interior"}
 # Words that come with a greeting or thanks without asking anything ("thank you very much").
 _SMALL_TALK_WORDS = GREETINGS | THANKS | HELP | frozenset("much many lot lots very so tres all everyone everybody".split())
 
@@ -419,6 +421,9 @@ class Matcher:
         khmer = self._roman.read(plain, acronyms)
         if khmer is not None:
             return " ".join(khmer), True
+        if acronyms & _ACRONYMS.keys():  # "MoI" is the ministry, "moi" is French for "me"
+            question = " ".join(_ACRONYMS[w] if w in acronyms and w in _ACRONYMS else w for w in plain)
+            plain = question.split()
         mixed = self._roman.khmer_function_words(plain, STOPWORDS)
         return (" ".join(w for w in plain if w not in mixed), False) if mixed else (question, False)
 
@@ -541,7 +546,8 @@ class Matcher:
 
     def explain(self, question: str, limit: int = 5) -> list[tuple[str, float, tuple[float, ...]]]:
         """The top entries with their score and signals (for tuning and admins' curiosity)."""
-        feats = self.features(self._query_tokens(self.rewrite(question)[0]))[0]
+        tokens = self._query_tokens(self.rewrite(question)[0])
+        feats = self.features(tokens)[0] if tokens else {}
         ranked = sorted(feats.items(), key=lambda kv: -_combine(kv[1]))[:limit]
         return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 

@@ -159,7 +159,7 @@ his it its this that these those there here with without about from by as into o
 please tell know want wanna need get got give any some more most very too also just only
 s t d ll ve re m don didn doesn isn aren wasn won cant can't dont hi hey hello thanks thank
 le la les l de des du d un une et ou est sont etre ete que qu qui quoi quel quelle quels quelles
-comment pour par en au aux a je j tu il elle on nous vous ils elles me m mon ma mes ton ta tes son sa ses
+comment pour par en au aux a je j tu il elle on nous vous ils elles me m moi toi lui mon ma mes ton ta tes son sa ses
 notre nos votre vos leur leurs ce cet cette ces c se s y ne n pas plus dans sur avec sans chez
 est-ce peux peut puis pouvez faire fait dire dis savoir sais voudrais veux veut ai as avez avoir
 bonjour salut merci svp stp envers existe existent exister vraiment actually really possible

@@ -237,3 +237,9 @@ def test_the_labour_ministry_in_khmer_is_not_the_foreign_ministry(matcher, quest
     # ក្រសួងការងារ (labour) and ក្រសួងការបរទេស (foreign affairs) share every word but one after
     # segmentation; the ministries' names are synonyms of their acronyms, spaced or not.
     assert matcher.match(question).best.entry.id == "molvt"
+
+
+def test_french_moi_is_me_and_moi_in_capitals_the_ministry(matcher):
+    # "dis-moi où porter plainte" asks where to complain, not about the Ministry of Interior (MoI).
+    assert matcher.match("dis moi ou porter plainte").best.entry.id != "moi"
+    assert matcher.match("what does the MoI do").best.entry.id == "moi"
