@@ -6,6 +6,7 @@ import html
 import re
 
 from knowledge.figures import format_as_of
+from knowledge.matcher import OPINION
 
 from .assistant import Reply
 from .texts import t
@@ -132,7 +133,14 @@ def non_answer_text(reply: Reply) -> str:
     if intent == "help":  # "help", "menu", "ជំនួយ": how to ask (each front end adds its menu)
         return f"{t('help_intro', lang)}\n{t('help_examples', lang)}"
     if intent == "choose" and reply.suggestions:
-        return t("did_you_mean", lang)
+        # The best entry is about another place or year, or the question asks for an opinion:
+        # say why these are only the closest topics, not an answer.
+        why = reply.result.matches[0].conflict
+        if not why:
+            return t("did_you_mean", lang)
+        return f"{t('no_opinion' if why == OPINION else 'other_scope', lang)} {t('closest_topics', lang)}"
+    if intent == "unknown" and reply.result.matches and reply.result.matches[0].conflict == OPINION:
+        return f"{t('no_opinion', lang)}\n\n{topics_text(lang)}"
     return topics_text(lang)
 
 

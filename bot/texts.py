@@ -150,6 +150,18 @@ TEXTS: dict[str, dict[str, str]] = {
               "le vote, la nationalité, la carte d'identité, les associations cambodgiennes à l'étranger",
     },
     "did_you_mean": {"en": "Did you mean:", "km": "តើអ្នកចង់និយាយអំពី៖", "fr": "Vouliez-vous dire :"},
+    "other_scope": {
+        "en": "My report is about Cambodians, at the dates it gives: I have nothing on that place or year.",
+        "km": "របាយការណ៍របស់ខ្ញុំនិយាយអំពីជនកម្ពុជា តាមកាលបរិច្ឆេទដែលវាផ្តល់៖ ខ្ញុំគ្មានព័ត៌មានអំពីទីកន្លែង ឬឆ្នាំនោះទេ។",
+        "fr": "Mon rapport parle des Cambodgiens, aux dates qu'il donne : je n'ai rien sur ce lieu ou cette année.",
+    },
+    "no_opinion": {
+        "en": "I give no opinion about people or politics: I only say what my report says.",
+        "km": "ខ្ញុំមិនផ្តល់មតិអំពីមនុស្ស ឬនយោបាយទេ៖ ខ្ញុំនិយាយតែអ្វីដែលរបាយការណ៍របស់ខ្ញុំនិយាយ។",
+        "fr": "Je ne donne pas d'avis sur les personnes ni sur la politique : je dis seulement ce que dit mon rapport.",
+    },
+    "closest_topics": {"en": "The closest topics I have:", "km": "ប្រធានបទជិតបំផុតដែលខ្ញុំមាន៖",
+                       "fr": "Les sujets les plus proches que j'ai :"},
     "choose_number": {
         "en": "Reply with a number to choose.",
         "km": "សូមឆ្លើយដោយលេខ ដើម្បីជ្រើសរើស។",

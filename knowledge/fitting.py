@@ -35,8 +35,8 @@ class Case:
 def _rows(cases: Sequence[Case]) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for case in cases:
-        if not case.reading.candidates or case.reading.candidates[0].conflict:
-            continue  # a scope conflict is never answered, whatever its signals
+        if not case.reading.candidates or case.reading.candidates[0].conflict or case.reading.vague:
+            continue  # a scope conflict or a vague question is never answered, whatever its signals
         top = case.reading.candidates[0]
         xs.append(top.signals)
         ys.append(1.0 if case.correct is not None and case.correct(top.entry) else 0.0)

@@ -50,8 +50,8 @@ from .calibration import Calibration, load_calibration
 from .index import EntryIndex, IndexUnreadable, SimilarWords, index_key, load_arrays, prune, save_arrays
 from .romanize import RomanReader, lexicon
 from .schema import Entry, KnowledgeBase
-from .scope import Scope, conflict, entry_years, place_forms, scope_of
-from .text import KHMER_RE, STOPWORDS, english_words, normalize, segment_khmer, words
+from .scope import Scope, asks_opinion, conflict, entry_years, place_forms, scope_of
+from .text import KHMER_RE, STOPWORDS, english_words, general_words, normalize, segment_khmer, words
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +80,15 @@ hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir co
 សួស្តី ជំរាបសួរ ជម្រាបសួរ សួស្ដី hallo sousdey suosdey sok sabay sabai
 """.split())
 THANKS = frozenset("""
-thanks thank you thx ty merci beaucoup bcp cool great អរគុណ អរគុណច្រើន orkun arkun
+thanks thank thx ty merci beaucoup bcp cool great អរគុណ អរគុណច្រើន orkun arkun
 """.split())
 # Asking for help or the menu rather than about a topic ("help", "menu", "ok", "ជំនួយ").
 HELP = frozenset("""
 help menu start ok okay options commands aide aider aidez menu commencer demarrer ជំនួយ ម៉ឺនុយ ចាប់ផ្តើម
 jomnuoy jomnoy chomnuoy chuoy jouy
 """.split())
+# The conflict of every entry with a question that asks for an opinion of a person or a party.
+OPINION = "opinion"
 # Acronyms that are also a stop word when typed in small letters: typed in capitals, their name.
 _ACRONYMS = {"moi": "ministry of interior"}
 # Words that come with a greeting or thanks without asking anything ("thank you very much").
@@ -101,7 +103,7 @@ class Match:
     score: float
     relevance: float = 0.0
     exact: bool = False  # the question is one of the entry's own phrasings
-    conflict: str | None = None  # a place or year the question names that the entry is not about
+    conflict: str | None = None  # a place or year the question names that the entry is not about, or OPINION
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class Reading:
     intent: str | None  # decided without ranking ("empty", "greeting", "thanks", "unknown"), else None
     romanized: bool
     candidates: tuple[Candidate, ...] = ()
+    vague: bool = False  # the question's only known words are everyday ones ("what time is it"): never answered
 
 
 @dataclass(frozen=True)
@@ -434,7 +437,12 @@ class Matcher:
             return Reading(question, "empty", False)
         text, romanized = self.rewrite(question)
         tokens = self._query_tokens(text)
-        small_talk = _small_talk(plain, self._asked(tokens))
+        asked_words = self._asked(tokens)
+        general = general_words()
+        vague = bool(asked_words) and all(t in general for t in asked_words) and all(
+            t in self._vocab_set for t in tokens)  # a word the index lacks may name the topic: not vague
+        # "help me please now", "thank you for your time": the everyday words ask about no topic.
+        small_talk = _small_talk(plain, [] if vague else asked_words)
         if small_talk:
             return Reading(question, small_talk, romanized)
         if not tokens:
@@ -446,7 +454,10 @@ class Matcher:
             asked = Scope(asked.places | rewritten.places, asked.years | rewritten.years,
                           asked.peoples | rewritten.peoples, asked.located | rewritten.located)
         ranked = sorted(features, key=lambda i: (-_combine(features[i]), i))[:limit + 3]
-        conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
+        if asks_opinion(question) or (romanized and asks_opinion(text)):
+            conflicts = {i: OPINION for i in ranked}  # the profile judges nobody: never an answer
+        else:
+            conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
         # Entries about another place or time than the question go last: never the answer.
         ranked = ([i for i in ranked if not conflicts[i]] + [i for i in ranked if conflicts[i]])[:limit]
         relevance = [_combine(features[i]) for i in ranked]
@@ -457,7 +468,7 @@ class Matcher:
                                unknown_share, unknown_words)
             candidates.append(Candidate(self._entries[i], relevance[rank], tuple(x), features[i][0] >= 0.999,
                                         conflicts[i]))
-        return Reading(question, None, romanized, tuple(candidates))
+        return Reading(question, None, romanized, tuple(candidates), vague)
 
     def match(self, question: str, limit: int = 5) -> MatchResult:
         """Rank entries for a question and decide: answer, choose, unknown, greeting or thanks."""
@@ -651,7 +662,7 @@ def decide(reading: Reading, calibration: Calibration) -> MatchResult:
     """Answer, offer choices, or say it does not know, from a reading and a calibration.
 
     The top entry is the answer when its confidence reaches the calibration's threshold, it has
-    no scope conflict, and no runner-up is about as relevant (unless the question is one of its
+    no scope conflict, the question names more than everyday words, and no runner-up is about as relevant (unless the question is one of its
     own phrasings). Otherwise the relevant entries are offered as choices, or nothing fits.
     """
     if reading.intent:
@@ -662,7 +673,7 @@ def decide(reading: Reading, calibration: Calibration) -> MatchResult:
         return MatchResult(reading.query, "unknown", (), reading.romanized)
     top = matches[0]
     close = len(matches) > 1 and top.relevance - matches[1].relevance < CLOSE_MARGIN
-    if top.score >= calibration.answer_at and not top.conflict and (not close or top.exact):
+    if top.score >= calibration.answer_at and not top.conflict and not reading.vague and (not close or top.exact):
         intent = "answer"
     elif top.relevance >= SUGGEST_AT:
         intent = "choose"

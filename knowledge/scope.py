@@ -54,6 +54,31 @@ _KHMER_PLACE_SUBJECTS_AFTER = ("អនុញ្ញាត", "ទទួលស្�
 _KHMER_PLACE_SUBJECTS_BEFORE = ("ប្រជាជន", "អាកាសធាតុ", "ចំនួនប្រជាជន", "ស្ថានទូត", "ការបោះឆ្នោតនៅ", "បោះឆ្នោតនៅ")
 
 
+# A judgement ("good", "corrupt", "ល្អ") about a person or a political body ("Hun Sen", "the
+# government", "រដ្ឋាភិបាល") asks for an opinion. The profile gives none: no entry answers it,
+# even one that names the person ("is Hun Sen a good leader" is not the ID-card entry).
+_JUDGEMENTS = frozenset("""good bad best worst better worse corrupt honest dictator evil great terrible
+like love hate trust think opinion support agree bon bonne bons mauvais mauvaise meilleur meilleure pire
+corrompu corrompus aimes aime aimez penses pense pensez avis confiance soutiens soutenir
+laor l'or lor akrak""".split())
+_POLITICAL = frozenset("""hun sen hunsen manet government governments party parties cpp cnrp opposition leader
+leaders prime minister pm king regime politician politicians politics gouvernement parti partis
+dirigeant dirigeants premier ministre roi regime politique politiques""".split())
+_KHMER_JUDGEMENTS = ("ល្អ", "អាក្រក់", "ពុករលួយ", "ចូលចិត្ត", "ស្អប់", "យល់ឃើញ", "គិតយ៉ាងម៉េច", "គិតម៉េច")
+_KHMER_POLITICAL = ("ហ៊ុនសែន", "ម៉ាណែត", "រដ្ឋាភិបាល", "គណបក្ស", "នាយករដ្ឋមន្ត្រី", "មេដឹកនាំ", "ស្តេច",
+                    "នយោបាយ", "បក្សប្រឆាំង")
+
+
+def asks_opinion(text: str) -> bool:
+    """Whether the text asks for a judgement of a person or a political body."""
+    norm = normalize(text)
+    words = set(norm.split())
+    packed = norm.replace(" ", "") if KHMER_RE.search(norm) else ""
+    judged = bool(words & _JUDGEMENTS) or any(j in packed for j in _KHMER_JUDGEMENTS)
+    political = bool(words & _POLITICAL) or any(p in packed for p in _KHMER_POLITICAL)
+    return judged and political
+
+
 @dataclass(frozen=True)
 class Place:
     id: str

@@ -200,16 +200,34 @@ def khmer_ngrams(normalized: str, n: int = 3) -> set[str]:
 ENGLISH_MIN_COUNT = 500_000
 
 
+GENERAL_MIN_COUNT = 170_000_000  # about the 400 commonest English words
+
+
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Common English words: symspellpy's frequency dictionary (82,765 words from a large corpus),
     kept from ENGLISH_MIN_COUNT occurrences up. A correctly spelt word ("police") is not a typo of
     another ("policy"), and not a Khmer word in Latin letters."""
-    out = set()
+    return _english_by_count()[0]
+
+
+@lru_cache(maxsize=1)
+def general_words() -> frozenset[str]:
+    """The few hundred commonest English words ("time", "work", "new", "money", "family"): alone,
+    they name no topic of the knowledge base, however rare they are in it."""
+    return _english_by_count()[1]
+
+
+@lru_cache(maxsize=1)
+def _english_by_count() -> tuple[frozenset[str], frozenset[str]]:
+    common: set[str] = set()
+    general: set[str] = set()
     # Read line by line: the whole file (82,765 lines) is never held in memory at once.
     with resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").open(encoding="utf-8") as f:
         for line in f:
             word, _, count = line.rstrip("\n").partition(" ")
             if count and int(count) >= ENGLISH_MIN_COUNT:
-                out.add(word)
-    return frozenset(out)
+                common.add(word)
+                if int(count) >= GENERAL_MIN_COUNT:
+                    general.add(word)
+    return frozenset(common), frozenset(general)

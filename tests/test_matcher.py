@@ -243,3 +243,34 @@ def test_french_moi_is_me_and_moi_in_capitals_the_ministry(matcher):
     # "dis-moi où porter plainte" asks where to complain, not about the Ministry of Interior (MoI).
     assert matcher.match("dis moi ou porter plainte").best.entry.id != "moi"
     assert matcher.match("what does the MoI do").best.entry.id == "moi"
+
+
+@pytest.mark.parametrize("question", ["is hun sen a good leader", "is hun sen good", "hun sen laor te",
+                                      "ហ៊ុនសែនល្អទេ", "le gouvernement est corrompu ?"])
+def test_an_opinion_of_a_person_or_party_is_never_answered(matcher, question):
+    # The ID-card entry names Hun Sen; it does not judge him.
+    result = matcher.match(question)
+    assert not result.answered and all(m.conflict == "opinion" for m in result.matches), result.matches[:2]
+
+
+def test_asking_whether_something_is_good_is_still_a_question(matcher):
+    from knowledge.scope import asks_opinion
+    assert not asks_opinion("how know agency is good one")
+    assert not asks_opinion("មេខ្យល់ថាអាចនាំទៅថៃអត់លិខិត ល្អអត់")
+
+
+@pytest.mark.parametrize("question", ["what time is it", "work", "money", "what is new", "family"])
+def test_everyday_words_alone_are_never_answered(matcher, question):
+    result = matcher.match(question)
+    assert result.intent in ("choose", "unknown"), result.matches[:2]
+
+
+@pytest.mark.parametrize("question, intent", [("help me please now", "help"), ("where are you", "unknown"),
+                                              ("thank you so much for your time", "thanks")])
+def test_everyday_words_with_small_talk_are_small_talk(matcher, question, intent):
+    assert matcher.match(question).intent == intent
+
+
+def test_a_topic_word_alone_is_still_answered(matcher):
+    for question in ("MRC", "remittances", "salary"):
+        assert matcher.match(question).answered, question

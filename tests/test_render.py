@@ -133,3 +133,19 @@ def test_every_short_reply_with_all_its_buttons_fits_450_characters():
             labels = [b.text for row in reply_keyboard(reply, kb).inline_keyboard for b in row]
             size = len((text + "".join(labels)).encode("utf-16-le")) // 2
             assert size <= 450, (entry.id, lang, size)
+
+
+def test_a_question_about_another_place_says_why_it_only_gets_choices(assistant):
+    reply = assistant.ask("remittances in 1995", log=False)
+    assert not reply.answered
+    text = reply_plain(reply)
+    assert text.startswith("My report is about Cambodians") and "1. " in text
+
+
+def test_an_opinion_of_a_politician_is_declined_in_plain_words(assistant):
+    for question, lang, said in [("is hun sen a good leader", "en", "I give no opinion"),
+                                 ("ហ៊ុនសែនល្អទេ", "km", "ខ្ញុំមិនផ្តល់មតិ"),
+                                 ("le gouvernement est corrompu ?", "fr", "Je ne donne pas d'avis")]:
+        reply = assistant.ask(question, log=False)
+        assert not reply.answered, question
+        assert said in reply_plain(reply) and said in visible("".join(reply_html(reply))), question
