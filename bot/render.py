@@ -6,7 +6,7 @@ import html
 import re
 
 from knowledge.figures import format_as_of
-from knowledge.matcher import OPINION
+from knowledge.matcher import OPINION, SUBJECT
 
 from .assistant import Reply
 from .texts import t
@@ -136,7 +136,7 @@ def non_answer_text(reply: Reply) -> str:
         # The best entry is about another place or year, or the question asks for an opinion:
         # say why these are only the closest topics, not an answer.
         why = reply.result.matches[0].conflict
-        if not why:
+        if not why or why == SUBJECT:
             return t("did_you_mean", lang)
         return f"{t('no_opinion' if why == OPINION else 'other_scope', lang)} {t('closest_topics', lang)}"
     if intent == "unknown" and reply.result.matches and reply.result.matches[0].conflict == OPINION:

@@ -89,6 +89,10 @@ jomnuoy jomnoy chomnuoy chuoy jouy
 """.split())
 # The conflict of every entry with a question that asks for an opinion of a person or a party.
 OPINION = "opinion"
+# Words naming what a question asks about so plainly that an entry that never uses them cannot
+# answer it, however well it matches the rest (the synonyms' forms: consulate, ambassade, កុងស៊ុល).
+SUBJECT = "subject"
+_SUBJECT_TOKENS = frozenset({"embassy", "ស្ថានទូត"})
 # Acronyms that are also a stop word when typed in small letters: typed in capitals, their name.
 _ACRONYMS = {"moi": "ministry of interior"}
 # Words that come with a greeting or thanks without asking anything ("thank you very much").
@@ -314,7 +318,7 @@ class Matcher:
         """
         out: list[str] = []
         unknown_khmer = False
-        for token in self._tokens(self._join_split(question)):
+        for token in self._tokens(_without_khmer_small_talk(self._join_split(question))):
             known = token in self._vocab_set
             if not known and KHMER_RE.fullmatch(token):
                 if unknown_khmer:
@@ -442,7 +446,7 @@ class Matcher:
         vague = bool(asked_words) and all(t in general for t in asked_words) and all(
             t in self._vocab_set for t in tokens)  # a word the index lacks may name the topic: not vague
         # "help me please now", "thank you for your time": the everyday words ask about no topic.
-        small_talk = _small_talk(plain, [] if vague else asked_words)
+        small_talk = _small_talk(plain + tokens, [] if vague else asked_words)  # tokens: Khmer has no spaces
         if small_talk:
             return Reading(question, small_talk, romanized)
         if not tokens:
@@ -458,6 +462,11 @@ class Matcher:
             conflicts = {i: OPINION for i in ranked}  # the profile judges nobody: never an answer
         else:
             conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
+            # "the Cambodian embassy in Paris" is not answered by a festival in Paris.
+            subjects = _SUBJECT_TOKENS.intersection(tokens)
+            for i in ranked:
+                if subjects and not conflicts[i] and not subjects & self._index.words_of(i):
+                    conflicts[i] = SUBJECT
         # Entries about another place or time than the question go last: never the answer.
         ranked = ([i for i in ranked if not conflicts[i]] + [i for i in ranked if conflicts[i]])[:limit]
         relevance = [_combine(features[i]) for i in ranked]
@@ -633,13 +642,27 @@ def _small_talk(plain: list[str], known_tokens: list[str]) -> str | None:
     """ "help", "greeting" or "thanks" when the message says that and asks about nothing the KB knows."""
     if known_tokens:
         return None
-    if any(w in HELP for w in plain):
-        return "help"
-    if any(w in THANKS for w in plain):
-        return "thanks"
-    if any(w in GREETINGS for w in plain):
-        return "greeting"
+    for intent, said in (("help", HELP), ("thanks", THANKS), ("greeting", GREETINGS)):
+        # Khmer runs words together: "សួស្តីបង" is a greeting.
+        if any(w in said or (KHMER_RE.match(w) and w.startswith(_khmer_forms(said))) for w in plain):
+            return intent
     return None
+
+
+@lru_cache(maxsize=None)
+def _khmer_forms(said: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted({normalize(w) for w in said if KHMER_RE.match(w)}, key=len, reverse=True))
+
+
+def _without_khmer_small_talk(text: str) -> str:
+    """The text without Khmer greetings and thanks ("សួស្តី", "អរគុណ"), which the segmenter would
+    cut into words that ask about something ("សួរ" ask); in Latin letters they are stop words."""
+    if not KHMER_RE.search(text):
+        return text
+    text = normalize(text)
+    for form in _khmer_forms(GREETINGS | THANKS):
+        text = text.replace(form, " ")
+    return text
 
 
 def _combine(features: tuple[float, ...]) -> float:

@@ -165,7 +165,7 @@ est-ce peux peut puis pouvez faire fait dire dis savoir sais voudrais veux veut 
 bonjour salut merci svp stp envers existe existent exister vraiment actually really possible
 តើ ខ្ញុំ ខ្ញុំបាទ នាងខ្ញុំ អ្នក បង ប្អូន គាត់ យើង គេ វា នៅ ទៅ មក និង ជា បាន មាន ទេ អ្វី ណា ដែល
 របស់ នេះ នោះ គឺ ឬ ក្នុង ដើម្បី ពី ហើយ ចង់ អាច សូម ដល់ ផង ដែរ ទៀត ហ្នឹង យ៉ាងម៉េច យ៉ាងដូចម្តេច
-ដូចម្តេច ម៉េច យ៉ាង អី ឲ្យ អោយ ឱ្យ ត្រូវ ការ ដឹង ចឹង ចុះ ប្រាប់ ជួយ ផ្ង ណាស់ បន្តិច ប៉ុន្មាន ខ្លះ អត់ ទេ ភាគច្រើន ភាគ ច្រើន ជាងគេ បំផុត
+អំពី ស្តីពី ដូចម្តេច ម៉េច យ៉ាង អី ឲ្យ អោយ ឱ្យ ត្រូវ ការ ដឹង ចឹង ចុះ ប្រាប់ ជួយ ផ្ង ណាស់ បន្តិច ប៉ុន្មាន ខ្លះ អត់ ទេ ភាគច្រើន ភាគ ច្រើន ជាងគេ បំផុត
 """.split())
 
 
@@ -211,11 +211,18 @@ def english_words() -> frozenset[str]:
     return _english_by_count()[0]
 
 
+# The same for French and Khmer, written by the developers (no frequency list is at hand).
+_GENERAL_FR_KM = frozenset("""temps heure jour jours an ans annee annees nouveau nouvelle nouveaux argent famille
+maison besoin chose choses gens vie monde bien aujourd hui maintenant
+ត្រូវការ ពេល ម៉ោង ថ្ងៃ ឆ្នាំ ខែ ថ្មី ល្អ ធ្វើ មនុស្ស រឿង ឃើញ ប្រើ ផ្ទះ គ្រួសារ លុយ ការងារ ធ្វើការ ឥឡូវ ថ្ងៃនេះ""".split())
+
+
 @lru_cache(maxsize=1)
 def general_words() -> frozenset[str]:
-    """The few hundred commonest English words ("time", "work", "new", "money", "family"): alone,
-    they name no topic of the knowledge base, however rare they are in it."""
-    return _english_by_count()[1]
+    """The few hundred commonest English words ("time", "work", "new", "money", "family"), and
+    the like in French and Khmer: alone, they name no topic of the knowledge base, however rare
+    they are in it."""
+    return _english_by_count()[1] | frozenset(t for w in _GENERAL_FR_KM for t in words(normalize(w)))
 
 
 @lru_cache(maxsize=1)

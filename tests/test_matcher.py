@@ -274,3 +274,28 @@ def test_everyday_words_with_small_talk_are_small_talk(matcher, question, intent
 def test_a_topic_word_alone_is_still_answered(matcher):
     for question in ("MRC", "remittances", "salary"):
         assert matcher.match(question).answered, question
+
+
+@pytest.mark.parametrize("greeting, question", [
+    ("សួស្តី ខ្ញុំចង់ទៅធ្វើការនៅកូរ៉េ", "ខ្ញុំចង់ទៅធ្វើការនៅកូរ៉េ"),
+    ("sousdey knhom chong tov thveu ka nov korea", "knhom chong tov thveu ka nov korea"),
+    ("អរគុណ លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន", "លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន"),
+])
+def test_a_khmer_greeting_before_a_question_changes_nothing(matcher, greeting, question):
+    a, b = matcher.match(greeting), matcher.match(question)
+    assert a.answered and a.best.entry.id == b.best.entry.id and a.best.score == b.best.score
+
+
+@pytest.mark.parametrize("message, intent", [("ជំរាបសួរ", "greeting"), ("សួស្តីបង", "greeting"), ("sousdey", "greeting"),
+                                             ("អរគុណបង", "thanks"), ("orkun", "thanks"),
+                                             ("ខ្ញុំត្រូវការជំនួយ", "help"), ("knhom trov ka chuoy", "help")])
+def test_khmer_small_talk_run_together_or_romanized(matcher, message, intent):
+    assert matcher.match(message).intent == intent
+
+
+@pytest.mark.parametrize("question", ["où est l'ambassade du cambodge à paris", "cambodian embassy in paris"])
+def test_an_embassy_question_is_not_answered_by_an_entry_that_never_speaks_of_embassies(matcher, question):
+    result = matcher.match(question)
+    assert not result.answered
+    assert all(m.conflict for m in result.matches if m.entry.id == "practice-season-of-cambodia")
+    assert result.best.entry.id == "contacts-hotlines-embassies"  # the profile gives no address: it says so
