@@ -48,18 +48,21 @@ class AiohttpRequest(BaseRequest):
         read = self._timeout if isinstance(read_timeout, DefaultValue) else read_timeout
         connect = self._timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
-        data: aiohttp.FormData | dict | None = None
-        if request_data is not None:
-            data = request_data.json_parameters
-            if request_data.contains_files:
-                form = aiohttp.FormData()
-                for name, value in data.items():
-                    form.add_field(name, value)
-                for name, (filename, content, mime) in request_data.multipart_data.items():
-                    form.add_field(name, content, filename=filename, content_type=mime)
-                data = form
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
+        if request_data is not None and request_data.contains_files:
+            data = aiohttp.FormData()
+            for name, value in request_data.json_parameters.items():
+                data.add_field(name, value)
+            for name, (filename, content, mime) in request_data.multipart_data.items():
+                data.add_field(name, content, filename=filename, content_type=mime)
+        elif request_data is not None:
+            # A JSON body (the Bot API takes one for every method but uploads): a C-speed encoding,
+            # where URL-encoding a Khmer reply byte by byte cost about 0.1 ms of CPU per message.
+            data = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            headers = {"Content-Type": "application/json"}
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except asyncio.TimeoutError:
             raise TimedOut from None

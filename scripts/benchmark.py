@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark the matcher: latency, index build, start-up, memory, and a naive baseline.
+"""Benchmark the matcher: latency, index build, start-up, memory, baselines, end-to-end throughput.
 
 Run from the checkout with the project installed:
     .venv/bin/python scripts/benchmark.py [--questions FILE ...] [--entries 10000]
+                                          [--only matcher throughput bm25s] [--messages 3000]
+
+`--only` runs some parts: `matcher` (latency, build, start-up, memory, accuracy, naive baseline),
+`throughput` (messages per second of `diaspora-bot run` against a minimal python-telegram-bot echo
+bot, through scripts/loadtest.py), `bm25s` (our per-question latency and accuracy beside bm25s's
+top-1 retrieval; needs `pip install -e .[bench]`). Without it, all three.
 
 Prints figures only; it asserts nothing (speed targets live here, not in the tests).
 """
@@ -10,6 +16,7 @@ Prints figures only; it asserts nothing (speed targets live here, not in the tes
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -162,14 +169,147 @@ def write_kb(kb: KnowledgeBase, folder: Path, per_file: int = 200) -> None:
             yaml.dump({"synonyms": data["synonyms"]}, f, Dumper=yaml.CSafeDumper, allow_unicode=True)
 
 
+LOADTEST_RUNS = 3  # each bot; alternated, so that a busy spell of the machine hits both alike
+
+
+def loadtest(bot: str, messages: int, users: int) -> dict:
+    """One run of scripts/loadtest.py against `bot`, its figures as a dict."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "loadtest.py"), "--bot", bot, "--json",
+                           "--messages", str(messages), "--users", str(users)],
+                          cwd=ROOT, capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        raise SystemExit(f"scripts/loadtest.py --bot {bot} printed nothing: {proc.stderr[-2000:]}")
+    result = json.loads(lines[-1])
+    if not result["ok"]:
+        raise SystemExit(f"scripts/loadtest.py --bot {bot} failed: {result}")
+    return result
+
+
+def throughput(messages: int, users: int) -> None:
+    """Messages per second of the bot and of the echo bots (median of LOADTEST_RUNS runs each,
+    alternated), and the ratios."""
+    from bot.app import CONCURRENT_UPDATES, POLL_TIMEOUT
+    bots = ("diaspora", "echo-httpx", "echo")
+    runs: dict[str, list[dict]] = {b: [] for b in bots}
+    for _ in range(LOADTEST_RUNS):
+        for bot in bots:
+            runs[bot].append(loadtest(bot, messages, users))
+
+    def median(bot: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[bot])
+
+    def listed(bot: str) -> str:
+        return ", ".join(f"{r['msg_per_s']:.0f}" for r in runs[bot])
+
+    ours = median("diaspora", "msg_per_s")
+    print(f"end-to-end, {messages} messages from {users} users pushed at once to the fake Bot API on 127.0.0.1, "
+          f"medians of {LOADTEST_RUNS} alternated runs; every bot polls {POLL_TIMEOUT} s x 100 updates and "
+          f"handles {CONCURRENT_UPDATES} updates at once (concurrent_updates; ours: chats in order):")
+    print(f"  diaspora-bot: {ours:.0f} msg/s ({listed('diaspora')}), "
+          f"CPU {median('diaspora', 'cpu_ms_per_msg'):.2f} ms a message")
+    for bot, what in (("echo-httpx", "minimal echo bot, python-telegram-bot's default HTTP backend (httpx)"),
+                      ("echo", "the same echo bot on our HTTP backend (bot/aiohttp_request.py)")):
+        theirs = median(bot, "msg_per_s")
+        print(f"  {what}: {theirs:.0f} msg/s ({listed(bot)}), "
+              f"CPU {median(bot, 'cpu_ms_per_msg'):.2f} ms a message; "
+              f"diaspora-bot / echo: {ours / theirs:.2f}x msg/s, "
+              f"{median(bot, 'cpu_ms_per_msg') / median('diaspora', 'cpu_ms_per_msg'):.2f}x messages per CPU second")
+
+
+def bm25s_peer(cases, kb: KnowledgeBase, big: KnowledgeBase, ours: dict[str, tuple[list[float], Matcher]]) -> None:
+    """bm25s's top-1 retrieval over the titles and questions, beside our matcher: latency and accuracy."""
+    try:
+        import bm25s
+    except ImportError:
+        print("bm25s: not measured: pip install -e .[bench]")
+        return
+    from knowledge.text import tokenize
+
+    def retriever(base: KnowledgeBase):
+        # Our tokenizer (normalisation, khmercut for Khmer, stop words) feeds bm25s: its own splits
+        # Khmer, written without spaces, into nonsense, which would make it look worse than it is.
+        owners, corpus = [], []
+        for e in base.entries:
+            for text in [*e.title.values(), *(q for qs in e.questions.values() for q in qs)]:
+                owners.append(e)
+                corpus.append(tokenize(text) or [""])
+        t0 = time.perf_counter()
+        model = bm25s.BM25()
+        model.index(corpus, show_progress=False)
+        build = time.perf_counter() - t0
+
+        def retrieve(q: str):  # the library's own top-k call
+            docs, scores = model.retrieve([tokenize(q) or [""]], k=1, show_progress=False)
+            return owners[int(docs[0, 0])], float(scores[0, 0])
+
+        def argmax(q: str):  # the same top-1 without its top-k selection (np.argpartition is slow on ties)
+            scores = model.get_scores(tokenize(q) or [""])
+            best = int(scores.argmax())
+            return owners[best], float(scores[best])
+        return retrieve, argmax, build, len(corpus)
+
+    def bm25s_answer(top1):
+        def answer(case):
+            entry, score = top1(case["q"])
+            return score > 0, reply_json(entry_reply(case["q"], entry, case["lang"]))
+        return answer
+
+    def our_answer(matcher: Matcher):
+        def answer(case):
+            result = matcher.match(case["q"])
+            best = result.best
+            return result.answered, reply_json(entry_reply(case["q"], best.entry, case["lang"])) if best else {}
+        return answer
+
+    def top1_right(answer) -> float:
+        """The share of answerable questions whose first entry is right, answered or not."""
+        answerable = [c for c in cases if c.get("expect") != "none"]
+        return sum(_hit(data, c["any"]) for c in answerable if (data := answer(c)[1])) / max(len(answerable), 1)
+
+    questions = [c["q"] for c in cases]
+    print(f"bm25s {bm25s.__version__} top-1 over each entry's titles and questions beside our matcher "
+          "(both fed knowledge.text.tokenize; accuracy on the calibration cases, not cross-validated; "
+          "bm25s answers whenever a word is shared):")
+    for name, base in (("bundled", kb), (f"{len(big)} entries", big)):
+        retrieve, argmax, build, docs = retriever(base)
+        repeat = 3 if base is kb else 1
+        lat_retrieve = latencies(retrieve, questions, repeat)
+        lat_argmax = latencies(argmax, questions, repeat)
+        lat_ours, matcher = ours[name]
+        acc, refused, wrong = accuracy(cases, bm25s_answer(argmax))
+        ours_acc, ours_refused, ours_wrong = accuracy(cases, our_answer(matcher))
+        print(f"  {name} ({docs} texts; bm25s index {build:.2f} s): latency p50 / p99 bm25s retrieve(k=1) "
+              f"{percentile(lat_retrieve, 50):.2f} / {percentile(lat_retrieve, 99):.2f} ms, bm25s get_scores+argmax "
+              f"{percentile(lat_argmax, 50):.2f} / {percentile(lat_argmax, 99):.2f} ms, ours "
+              f"{percentile(lat_ours, 50):.2f} / {percentile(lat_ours, 99):.2f} ms; ours / bm25s at p50: "
+              f"{percentile(lat_ours, 50) / percentile(lat_retrieve, 50):.1f}x retrieve(k=1), "
+              f"{percentile(lat_ours, 50) / percentile(lat_argmax, 50):.1f}x get_scores+argmax")
+        print(f"    right first entry {top1_right(bm25s_answer(argmax)):.3f} bm25s, "
+              f"{top1_right(our_answer(matcher)):.3f} ours; answered right / out-of-scope refused / "
+              f"confident wrong: bm25s {acc:.3f} / {refused:.3f} / {wrong:.3f}, "
+              f"ours {ours_acc:.3f} / {ours_refused:.3f} / {ours_wrong:.3f}")
+
+
+PARTS = ("matcher", "throughput", "bm25s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", nargs="+", default=[str(ROOT / "tests" / "data" / "questions.yaml"),
                                                            str(ROOT / "tests" / "data" / "questions_typed.yaml")])
     parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="the parts to run (default: all)")
+    parser.add_argument("--messages", type=int, default=3000, help="messages per load-test run (default 3000)")
+    parser.add_argument("--users", type=int, default=300, help="users per load-test run (default 300)")
     args = parser.parse_args()
     cases = load_cases(*map(Path, args.questions))
     questions = [c["q"] for c in cases]
+
+    if "throughput" in args.only:
+        throughput(args.messages, args.users)  # first: nothing else of this script holds the CPU meanwhile
+    if not {"matcher", "bm25s"} & set(args.only):
+        return
 
     kb = load_bundled()
     t0 = time.perf_counter()
@@ -182,6 +322,10 @@ def main() -> None:
     big_matcher = Matcher(big)
     build_big = time.perf_counter() - t0
     lat_big = latencies(big_matcher.match, questions, repeat=1)
+    if "bm25s" in args.only:
+        bm25s_peer(cases, kb, big, {"bundled": (lat_small, matcher), f"{len(big)} entries": (lat_big, big_matcher)})
+    if "matcher" not in args.only:
+        return
     refused_small, refused_big = refusal(matcher, cases), refusal(big_matcher, cases)
     del big_matcher
 
@@ -222,7 +366,6 @@ def main() -> None:
           f"latency p50 {percentile(lat_naive, 50):.2f} ms "
           f"(rapidfuzz extractOne over titles and questions, answered at WRatio >= 80)")
     print(f"mean latency bundled: {statistics.mean(lat_small):.2f} ms")
-    print("not measured here: end-to-end msg/s against an echo bot, bm25s top-1 (see the README)")
 
 
 if __name__ == "__main__":

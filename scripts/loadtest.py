@@ -8,6 +8,12 @@ time until the bot's reply reaches the fake. Samples the bot's resident memory m
 
     .venv/bin/python scripts/loadtest.py [--messages 5000] [--users 500] [--rate N] [--rate-limit]
                                          [--voice CLIP.ogg --voice-model MODEL]
+                                         [--bot diaspora|echo|echo-httpx] [--json]
+
+With --bot echo, the process under load is scripts/echo_bot.py, a minimal python-telegram-bot echo
+bot given the same request backend, concurrency and polling settings as the bot, fed the same
+messages: the yardstick of the bot's throughput (echo-httpx: the same echo bot on PTB's default
+httpx backend). --json prints the figures as one JSON object instead of text.
 
 With --voice, the bot runs with speech recognition on and one voice note is kept in flight during
 the whole text load (the next is sent as soon as the last is answered), to show what transcription
@@ -20,6 +26,7 @@ fake rejected no request and the bot exited 0 on SIGTERM; 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -132,6 +139,23 @@ class RssSampler(threading.Thread):
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError, IndexError):
             return None
+
+    def thread_cpu_seconds(self) -> Counter:
+        """User + system CPU time so far of the process's main thread (the event loop) and of its
+        other threads (database writers, executors) together."""
+        out: Counter = Counter()
+        try:
+            tasks = list(self.path.with_name("task").iterdir())
+        except OSError:
+            return out
+        for task in tasks:
+            try:
+                fields = (task / "stat").read_text().rpartition(")")[2].split()
+                which = "main thread" if task.name == self.path.parent.name else "other threads"
+                out[which] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                continue
+        return out
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -283,6 +307,13 @@ def stop_bot(proc: subprocess.Popen) -> tuple[int | None, float]:
         return None, time.monotonic() - t0
 
 
+BOT_COMMANDS = {
+    "diaspora": [sys.executable, "-m", "bot.cli", "run"],
+    "echo": [sys.executable, str(ROOT / "scripts" / "echo_bot.py")],
+    "echo-httpx": [sys.executable, str(ROOT / "scripts" / "echo_bot.py"), "--http", "httpx"],
+}
+
+
 def run(args: argparse.Namespace) -> int:
     per_user = math.ceil(args.messages / args.users)
     if per_user > FLOOD_LIMIT:
@@ -294,7 +325,10 @@ def run(args: argparse.Namespace) -> int:
     tmp = Path(tmpdir.name)
     log_path = tmp / "bot.log"
     log_file = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT,
+    command = BOT_COMMANDS[args.bot]
+    if args.profile:  # cProfile writes its file when the process ends (SIGTERM stops it cleanly)
+        command = [command[0], "-m", "cProfile", "-o", str(args.profile.resolve()), *command[1:]]
+    proc = subprocess.Popen(command, cwd=ROOT,
                             env=bot_env(api, tmp, args.rate_limit, args.voice_model),
                             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
     sampler = RssSampler(proc.pid)
@@ -318,6 +352,8 @@ def run(args: argparse.Namespace) -> int:
             keeper.start()
         rss_start = sampler.read() or 0
         cpu_start = sampler.cpu_seconds() or 0.0
+        threads_start = sampler.thread_cpu_seconds()
+        driver_start = time.process_time()
 
         pushes: dict[int, list[float]] = defaultdict(list)
         langs = Counter()
@@ -340,6 +376,9 @@ def run(args: argparse.Namespace) -> int:
             keeper.join(STOP_TIMEOUT)
         rss_end = sampler.read() or 0
         cpu_load = (sampler.cpu_seconds() or 0.0) - cpu_start
+        threads_load = sampler.thread_cpu_seconds()
+        threads_load.subtract(threads_start)
+        driver_load = time.process_time() - driver_start
 
         with api._cond:
             replies = {chat: list(times) for chat, times in api.reply_times.items()}
@@ -368,7 +407,24 @@ def run(args: argparse.Namespace) -> int:
     log_text = log_path.read_text(errors="replace")
     bad_lines = [ln for ln in log_text.splitlines() if any(w in ln for w in ("ERROR", "WARNING", "Traceback"))]
     tmpdir.cleanup()
+    ok = answered == len(workload) and not rejected and not unanswered and exit_code == 0 \
+        and not (keeper is not None and keeper.failed)
 
+    if args.json:
+        print(json.dumps({
+            "bot": args.bot, "ok": ok, "outcome": outcome, "messages": len(workload), "answered": answered,
+            "rejected": len(rejected), "unanswered": unanswered, "extra": extra,
+            "startup_s": round(t_ready - t_launch, 3), "span_s": round(span, 3),
+            "msg_per_s": round(answered / span, 1), "cpu_s": round(cpu_load, 3),
+            "cpu_ms_per_msg": round(1000 * cpu_load / max(answered, 1), 3),
+            "driver_cpu_s": round(driver_load, 3),
+            "p50_ms": round(percentile(latencies, 50)) if latencies else None,
+            "p99_ms": round(percentile(latencies, 99)) if latencies else None,
+            "peak_rss_mb": round(max(all_rss) / 1024, 1) if all_rss else None,
+            "log_problems": len(bad_lines), "exit_code": exit_code}))
+        return 0 if ok else 1
+
+    print(f"bot under load:      {args.bot} ({' '.join(Path(a).name for a in BOT_COMMANDS[args.bot][1:])})")
     print(f"bot start-up:        {t_ready - t_launch:.2f} s to the first getUpdates")
     print(f"messages sent:       {len(workload)} from {args.users} users "
           f"(language_code {', '.join(f'{k} {v}' for k, v in sorted(langs.items()))}; "
@@ -389,6 +445,11 @@ def run(args: argparse.Namespace) -> int:
           f"{1000 * cpu_load / max(answered, 1):.2f} ms a message, so one core sustains about "
           f"{answered / max(cpu_load, 1e-9):.0f} messages/s)"
           + ("; includes the voice notes' transcription" if keeper is not None else ""))
+    print("bot CPU by thread:   " + ", ".join(f"{name} {1000 * sec / max(answered, 1):.2f} ms"
+                                              for name, sec in threads_load.most_common() if sec > 0)
+          + " a message")
+    print(f"driver CPU time:     {driver_load:.1f} s ({100 * driver_load / span:.0f}% of one core: the fake Bot API "
+          "and this script, in one process)")
     if keeper is not None:
         lat = keeper.latencies
         print(f"voice notes:         {len(lat)} answered while the text load ran, one in flight at a time "
@@ -411,8 +472,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {ln[:200]}")
     print(f"bot exit code:       {exit_code if exit_code is not None else 'killed (did not stop)'} "
           f"(SIGTERM, stopped in {stop_seconds:.2f} s)")
-    ok = answered == len(workload) and not rejected and not unanswered and exit_code == 0 \
-        and not (keeper is not None and keeper.failed)
     return 0 if ok else 1
 
 
@@ -433,9 +492,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--voice", type=Path, metavar="CLIP",
                         help="keep one voice note (this audio file) in flight during the load; needs --voice-model")
     parser.add_argument("--voice-model", help="DIASPORA_BOT_VOICE_MODEL for the bot (a model name or folder)")
+    parser.add_argument("--bot", choices=list(BOT_COMMANDS), default="diaspora",
+                        help="the process under load: diaspora-bot (default), or the minimal echo bot "
+                             "(scripts/echo_bot.py) on the same backend (echo) or on httpx (echo-httpx)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="run the bot under cProfile and write its statistics to FILE (slows it down)")
     args = parser.parse_args(argv)
     if bool(args.voice) != bool(args.voice_model):
         parser.error("--voice and --voice-model go together")
+    if args.voice and args.bot != "diaspora":
+        parser.error("--voice needs --bot diaspora (the echo bot answers text only)")
     if args.voice:
         from bot.voice import SAMPLE_RATE, decode_audio
         args.voice_seconds = max(1, round(decode_audio(args.voice.read_bytes()).size / SAMPLE_RATE))
