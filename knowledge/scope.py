@@ -24,6 +24,9 @@ from .text import KHMER_RE, normalize
 _HERE = Path(__file__).parent
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 10x faster
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+# A number with a currency is an amount, not a year: "2000 dollars", "$2000", "2000ដុល្លារ".
+_AMOUNT = re.compile(r"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:[$€£]|us\$|usd|dollars?|dolla|dola|baht|bat|ringgit|rm|won|"
+                     r"yen|euros?|eur|riels?|ដុល្លារ|ដុល្លា|បាត|រៀល|វ៉ុន|យ៉េន|អឺរ៉ូ|រីងហ្គីត))(?![a-z])")
 # Words that make a nationality the subject: "a Thai passport", "les citoyens français".
 _SUBJECTS = frozenset("""passport passports passeport citizen citizens citizenship nationality nationalities national
 nationals people population person persons election elections vote voting government president law laws
@@ -42,7 +45,9 @@ embassy embassies consulate ambassade ambassades consulat""".split())
 # a word for where, next to a word for a person. An entry about Cambodians anywhere (the labour
 # ministry, the right to vote) speaks to such a question; one about another place does not.
 _LOCATIVES = frozenset("in at from en au aux dans a nov nau nev".split())
-_KHMER_LOCATIVES = ("នៅ", "ពី")
+_KHMER_LOCATIVES = ("នៅ", "ពី", "ថៅកែ", "និយោជក", "ក្រុមហ៊ុន", "រោងចក្រ")  # "ថៅកែកូរ៉េ": a boss in Korea
+# "a Korean boss", "un patron thaïlandais": the employer is there, so is the worker.
+_EMPLOYERS = frozenset("boss bos employer employers company factory owner patron patronne employeur entreprise usine".split())
 _PERSONS = frozenset("""i me my we us our myself mine je j moi mon ma mes nous notre nos on
 worker workers migrant migrants employee employees boss employer friend friends family wife husband son
 daughter sister brother mother father cousin parents children child relative relatives
@@ -141,6 +146,8 @@ def scope_of(text: str) -> Scope:
         end = at + len(m.group(1).split())
         if people and any(w in _SUBJECTS for w in words[max(0, at - 2):at] + words[end:end + 3]):
             peoples.add(place)
+        elif people and any(w in _EMPLOYERS for w in words[max(0, at - 1):at] + words[end:end + 1]):
+            where.add(place)
         elif not people and any(w in _PLACE_SUBJECTS for w in words[max(0, at - 3):at] + words[end:end + 2]):
             place_subjects.add(place)
         elif not people and at and words[at - 1] in _LOCATIVES:
@@ -164,7 +171,8 @@ def scope_of(text: str) -> Scope:
     peoples = peoples - place_subjects if places & home else peoples | place_subjects
     if peoples & home:  # "an Australian passport: am I still a Khmer citizen?" asks about Cambodians too
         peoples = set()
-    years = {int(y) for y in _YEAR.findall(norm)}
+    amounts_out = _AMOUNT.sub(" ", normalize(_AMOUNT.sub(" ", text.casefold())))  # "$" is gone once normalised
+    years = {int(y) for y in _YEAR.findall(amounts_out)}
     return Scope(frozenset(places - home), frozenset(years), frozenset(peoples - home), frozenset(located - home))
 
 

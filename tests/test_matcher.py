@@ -299,3 +299,25 @@ def test_an_embassy_question_is_not_answered_by_an_entry_that_never_speaks_of_em
     assert not result.answered
     assert all(m.conflict for m in result.matches if m.entry.id == "practice-season-of-cambodia")
     assert result.best.entry.id == "contacts-hotlines-embassies"  # the profile gives no address: it says so
+
+
+@pytest.mark.parametrize("question, years", [
+    ("agency took 2000 dollars", set()), ("paid $2000 to broker", set()),
+    ("ក្រុមហ៊ុនយកលុយខ្ញុំ2000ដុល្លារ ត្រូវច្បាប់អត់", set()), ("remittances in 2000", {2000}), ("ឆ្នាំ២០០០", {2000}),
+])
+def test_an_amount_of_money_is_not_a_year(question, years):
+    from knowledge.scope import scope_of
+    assert scope_of(question).years == years
+
+
+@pytest.mark.parametrize("question, located", [
+    ("ថៅកែកូរ៉េវាយខ្ញុំ ប្តឹងណាបាន", {"south-korea"}), ("my korean boss hit me", {"south-korea"}),
+    ("mon patron thailandais ne me paie pas", {"thailand"}), ("thai passport price", set()),
+])
+def test_a_boss_abroad_places_the_worker_there(question, located):
+    from knowledge.scope import scope_of
+    assert scope_of(question).located == located
+
+
+def test_a_worker_beaten_by_a_boss_abroad_is_sent_to_the_labour_ministry(matcher):
+    assert matcher.match("ថៅកែកូរ៉េវាយខ្ញុំ ប្តឹងណាបាន").best.entry.id == "molvt"
