@@ -203,8 +203,19 @@ class EntryIndex:
         lengths = np.bincount(p_entry, weights=p_tf, minlength=n).astype(np.int64).tolist()
         avg = sum(lengths) / n_ if lengths else 1.0
         norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
+        # In place, in the same order of operations (the same float results), with two
+        # temporaries of the pairs' length instead of five.
         tf = p_tf.astype(np.float64)
-        weight = (idf[p_tok] * tf * (K1 + 1) / (tf + norm[p_entry])).astype(np.float32)
+        weight64 = idf[p_tok]
+        weight64 *= tf
+        weight64 *= K1 + 1
+        denominator = norm[p_entry]
+        denominator += tf
+        del tf
+        weight64 /= denominator
+        del denominator
+        weight = weight64.astype(np.float32)
+        del weight64
         order = np.lexsort((p_entry, p_tok))
         post_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(p_tok, minlength=len(vocab)), out=post_ptr[1:])
