@@ -190,10 +190,14 @@ class EntryIndex:
         remap[[ids[w] for w in vocab]] = np.arange(len(vocab), dtype=np.int32)
         del ids
         p_entry = np.frombuffer(pair_entry, dtype=np.int32)
+        # Each buffer is let go as soon as its array is made (at 10,000 entries, millions of pairs).
         p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)] if len(pair_tok) else np.zeros(0, np.int32)
+        del pair_tok
         p_tf = np.frombuffer(pair_tf, dtype=np.int32)
         p_short = np.frombuffer(pair_short, dtype=np.int8).astype(bool)
+        del pair_short
         ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)] if len(phr_toks) else np.zeros(0, np.int32)
+        del phr_toks
         ph_tok_ptr = np.frombuffer(phr_tok_ptr, dtype=np.int64)
         df = np.bincount(p_tok, minlength=len(vocab)).tolist()
         n_ = max(n, 1)
@@ -215,13 +219,17 @@ class EntryIndex:
         weight64 /= denominator
         del denominator
         weight = weight64.astype(np.float32)
-        del weight64
-        order = np.lexsort((p_entry, p_tok))
+        del weight64, p_tf, pair_tf
+        # Pairs come entry by entry: a stable sort by token keeps the entries ascending (as
+        # lexsort by token then entry would).
+        order = np.argsort(p_tok, kind="stable")
+        post_ids, post_w, post_short = p_entry[order], weight[order], p_short[order]
+        del order, weight, p_entry, pair_entry
         post_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(p_tok, minlength=len(vocab)), out=post_ptr[1:])
         # The phrasings containing each token (ascending), and each phrasing's IDF weight.
         phr_of = np.repeat(np.arange(len(ph_tok_ptr) - 1, dtype=np.int32), np.diff(ph_tok_ptr))
-        tp_order = np.lexsort((phr_of, ph_toks))
+        tp_order = np.argsort(ph_toks, kind="stable")  # phr_of is ascending
         tp_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ph_toks, minlength=len(vocab)), out=tp_ptr[1:])
         # Summed position by position: the same additions, in the same order, as sum() over each phrasing.
@@ -234,8 +242,8 @@ class EntryIndex:
         topic[p_tok[p_short]] = True
         arrays = {
             "idf": idf, "topic": topic,
-            "post_ptr": post_ptr, "post_ids": p_entry[order], "post_w": weight[order], "post_short": p_short[order],
-            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok.copy(),
+            "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_short": post_short,
+            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok,
             "phr_entry_ptr": np.frombuffer(phr_entry_ptr, dtype=np.int64).copy(),
             "phr_tok_ptr": ph_tok_ptr.copy(), "phr_toks": ph_toks, "phr_factor": np.frombuffer(phr_factor).copy(),
             "phr_weight": phr_weight, "tp_ptr": tp_ptr, "tp_ids": phr_of[tp_order],
