@@ -114,6 +114,7 @@ class _Fallback(Exception):
 
 
 _FAST_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _FastLoader(_FAST_BASE):
@@ -126,6 +127,11 @@ class _FastLoader(_FAST_BASE):
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects:  # the same node twice: an alias
             raise _Fallback
+        if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+            # What SafeConstructor makes of a string (most of a KB's values), without its
+            # generic machinery; still recorded, so an alias to it is still seen.
+            self.constructed_objects[node] = node.value
+            return node.value
         return super().construct_object(node, deep)
 
     def construct_plain_map(self, node):
