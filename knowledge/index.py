@@ -127,7 +127,7 @@ class EntryIndex:
     about 20,000 strings and a few million numbers instead of a million Python objects.
     """
 
-    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks",
+    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks", "ent_tf",
               "phr_entry_ptr", "phr_tok_ptr", "phr_toks", "phr_factor", "phr_weight", "tp_ptr", "tp_ids", "phr_entry")
 
     def __init__(self, arrays: dict[str, np.ndarray], vocab: list[str]):
@@ -150,7 +150,7 @@ class EntryIndex:
               == len(self.post_short) and len(self.tp_ptr) == v + 1 and self.tp_ptr[-1] == len(self.tp_ids)
               and len(self.phr_tok_ptr) == p + 1 and self.phr_tok_ptr[-1] == len(self.phr_toks)
               and len(self.phr_weight) == p == len(self.phr_entry) and len(self.phr_entry_ptr) == n_entries + 1
-              and self.ent_ptr[-1] == len(self.ent_toks) and below(self.post_ids, n_entries)
+              and self.ent_ptr[-1] == len(self.ent_toks) == len(self.ent_tf) and below(self.post_ids, n_entries)
               and below(self.ent_toks, v) and below(self.phr_toks, v) and below(self.tp_ids, p)
               and below(self.phr_entry, n_entries))
         if not ok:
@@ -219,6 +219,7 @@ class EntryIndex:
         weight64 /= denominator
         del denominator
         weight = weight64.astype(np.float32)
+        ent_tf = p_tf.copy()
         del weight64, p_tf, pair_tf
         # Pairs come entry by entry: a stable sort by token keeps the entries ascending (as
         # lexsort by token then entry would).
@@ -243,13 +244,31 @@ class EntryIndex:
         arrays = {
             "idf": idf, "topic": topic,
             "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_short": post_short,
-            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok,
+            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok, "ent_tf": ent_tf,
             "phr_entry_ptr": np.frombuffer(phr_entry_ptr, dtype=np.int64).copy(),
             "phr_tok_ptr": ph_tok_ptr.copy(), "phr_toks": ph_toks, "phr_factor": np.frombuffer(phr_factor).copy(),
             "phr_weight": phr_weight, "tp_ptr": tp_ptr, "tp_ids": phr_of[tp_order],
             "phr_entry": np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(phr_entry_ptr, dtype=np.int64))),
         }
         return cls(arrays, vocab)
+
+    def row(self, e: int) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
+        """Entry e's (phrasings, answer tokens) such that `build` makes the same index of them as
+        of the row it was given: the phrasings as they were, the answer's tokens in the order of
+        their first occurrence, each as often as it occurred (a new revision re-uses the rows of
+        its unchanged entries instead of tokenising them again)."""
+        vocab = self.vocab
+        phrasings = []
+        seen: Counter = Counter()
+        for k in range(int(self.phr_entry_ptr[e]), int(self.phr_entry_ptr[e + 1])):
+            toks = self.phrasing(k)
+            seen.update(toks)
+            phrasings.append((tuple(vocab[t] for t in toks), float(self.phr_factor[k])))
+        a, b = self.ent_ptr[e], self.ent_ptr[e + 1]
+        answer: list[str] = []
+        for t, tf in zip(self.ent_toks[a:b].tolist(), self.ent_tf[a:b].tolist()):
+            answer.extend([vocab[t]] * (tf - seen[t]))
+        return phrasings, answer
 
     def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entry ids, BM25 weights and short-field flags of token id t."""
@@ -285,7 +304,7 @@ class EntryIndex:
 
 # --- persistence -----------------------------------------------------------------------------
 
-FORMAT_VERSION = "diaspora-bot-index-1"
+FORMAT_VERSION = "diaspora-bot-index-2"
 KEEP_CACHED = 3  # index files kept in a cache folder (the newest by use)
 _CODE = ("text.py", "index.py", "matcher.py", "romanize.py", "scope.py")
 

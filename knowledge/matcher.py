@@ -192,10 +192,13 @@ class Matcher:
     """A pre-processed index of one knowledge-base revision."""
 
     def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None,
-                 cache_dir: Path | None = None, content_hash: str | None = None):
+                 cache_dir: Path | None = None, content_hash: str | None = None,
+                 previous: "Matcher | None" = None):
         """Build the index of `kb`, or read it from `cache_dir` where an earlier build stored it
         (under a name made of the content, synonyms, calibration and code: never a stale one).
-        `content_hash` spares computing kb.content_hash() when the caller knows it."""
+        `content_hash` spares computing kb.content_hash() when the caller knows it. With
+        `previous` (the matcher of an earlier revision), the entries it has unchanged are not
+        tokenised again: their rows come from its index (a taught phrasing tokenises one entry)."""
         self.kb = kb
         self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
@@ -210,8 +213,15 @@ class Matcher:
             chunks: dict[str, list[str]] = {}
             runs: dict[str, int] = {}
 
+            reuse = _unchanged(previous, kb)
+
             def rows():
                 for entry in self._entries:  # each text normalised once, for the index and the Khmer words
+                    j = reuse.get(entry.id)
+                    if j is not None and previous._entries[j] == entry:
+                        _count_khmer_runs(entry, {}, runs)
+                        yield previous._index.row(j)
+                        continue
                     normalized: dict[str, str] = {}
                     row = self._entry_tokens(entry, chunks, normalized)
                     _count_khmer_runs(entry, normalized, runs)
@@ -575,6 +585,14 @@ class Matcher:
             if f1 > best:
                 best = f1
         return best
+
+
+def _unchanged(previous: Matcher | None, kb: KnowledgeBase) -> dict[str, int]:
+    """Entry ids of `previous` with their positions, where its rows may serve `kb` (the same
+    synonyms: an entry equal to the previous one is then tokenised the same)."""
+    if previous is None or previous.kb.synonyms != kb.synonyms:
+        return {}
+    return {e.id: j for j, e in enumerate(previous._entries)}
 
 
 @lru_cache(maxsize=1)
