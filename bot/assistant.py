@@ -113,7 +113,7 @@ class Assistant:
 
     def switch(self, kb: KnowledgeBase, content_hash: str | None = None) -> None:
         """Serve a new knowledge base: the index is built (or read) first, then swapped in one assignment."""
-        self.matcher = Matcher(kb, cache_dir=self.index_cache, content_hash=content_hash)
+        self.matcher = Matcher(kb, cache_dir=self.index_cache, content_hash=content_hash, previous=self.matcher)
 
     def ask(self, question: str, preference: str | None = None, client_code: str | None = None,
             log: bool = True) -> Reply:

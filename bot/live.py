@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from knowledge.loader import KnowledgeBaseInvalid, Problem, bundled_path, load_data, load_path, yaml_files
-from knowledge.schema import KnowledgeBase
+from knowledge.schema import KnowledgeBase, data_hash
 from storage.revisions import Revision, RevisionConflict, RevisionStore, revision_row
 
 from .diff import KbDiff, diff_kb
@@ -89,10 +89,12 @@ class LiveKnowledge:
         self._broken: int | None = None
 
     def load(self) -> tuple[KnowledgeBase, Revision]:
-        """The knowledge base to serve at start-up (see `_load`); it becomes the one served."""
+        """The knowledge base to serve at start-up (see `_load`), which becomes the one served,
+        and its revision without the content (`Revision.header`): the content is not kept in
+        memory beside the knowledge base made of it."""
         kb, rev = self._load()
-        self.served = rev
-        return kb, rev
+        self.served = rev.header()
+        return kb, self.served
 
     def _load(self) -> tuple[KnowledgeBase, Revision]:
         """The knowledge base to serve at start-up.
@@ -125,17 +127,20 @@ class LiveKnowledge:
                             "import; keeping it (use `kb import` or /reload to take the files)",
                             self.kb_path, current.id)
                 return load_data(current.content, f"revision {current.id}"), current
-            if disk_kb.content_hash() == current.content_hash:
+            data = disk_kb.to_data()
+            content_hash = data_hash(data)
+            if content_hash == current.content_hash:
                 return disk_kb, current
             try:
-                rev = self.revisions.add(disk_kb.to_data(), disk_kb.content_hash(), "disk",
+                rev = self.revisions.add(data, content_hash, "disk",
                                          f"files changed in {self.kb_path}", digest, base=current.id)
             except RevisionConflict:  # another process made a revision meanwhile: it wins
                 return self.current()
             return disk_kb, rev
         kb = load_path(self.kb_path)  # raises KnowledgeBaseInvalid: nothing to fall back to
+        data = kb.to_data()
         try:
-            rev = self.revisions.add(kb.to_data(), kb.content_hash(), "disk", f"initial import of {self.kb_path}",
+            rev = self.revisions.add(data, data_hash(data), "disk", f"initial import of {self.kb_path}",
                                      digest, base=None)
         except RevisionConflict:  # another process started at the same time and imported first
             return self.current()
@@ -150,7 +155,9 @@ class LiveKnowledge:
         """The current revision in the database and its knowledge base."""
         rev = self.revisions.current()
         if rev is None:
-            return self.load()
+            kb, rev = self._load()
+            self.served = rev.header()
+            return kb, rev
         return load_data(rev.content, f"revision {rev.id}"), rev
 
     def prepare(self, kb: KnowledgeBase, note: str, base: Revision | None = None,
@@ -253,5 +260,5 @@ class LiveKnowledge:
                           self.served.id if self.served else "-", exc)
                 return None
             await asyncio.to_thread(assistant.switch, kb, rev.content_hash)
-            self.served = rev
+            self.served = rev.header()
             return rev

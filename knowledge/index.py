@@ -127,7 +127,7 @@ class EntryIndex:
     about 20,000 strings and a few million numbers instead of a million Python objects.
     """
 
-    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks",
+    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks", "ent_tf",
               "phr_entry_ptr", "phr_tok_ptr", "phr_toks", "phr_factor", "phr_weight", "tp_ptr", "tp_ids", "phr_entry")
 
     def __init__(self, arrays: dict[str, np.ndarray], vocab: list[str]):
@@ -150,7 +150,7 @@ class EntryIndex:
               == len(self.post_short) and len(self.tp_ptr) == v + 1 and self.tp_ptr[-1] == len(self.tp_ids)
               and len(self.phr_tok_ptr) == p + 1 and self.phr_tok_ptr[-1] == len(self.phr_toks)
               and len(self.phr_weight) == p == len(self.phr_entry) and len(self.phr_entry_ptr) == n_entries + 1
-              and self.ent_ptr[-1] == len(self.ent_toks) and below(self.post_ids, n_entries)
+              and self.ent_ptr[-1] == len(self.ent_toks) == len(self.ent_tf) and below(self.post_ids, n_entries)
               and below(self.ent_toks, v) and below(self.phr_toks, v) and below(self.tp_ids, p)
               and below(self.phr_entry, n_entries))
         if not ok:
@@ -190,10 +190,14 @@ class EntryIndex:
         remap[[ids[w] for w in vocab]] = np.arange(len(vocab), dtype=np.int32)
         del ids
         p_entry = np.frombuffer(pair_entry, dtype=np.int32)
+        # Each buffer is let go as soon as its array is made (at 10,000 entries, millions of pairs).
         p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)] if len(pair_tok) else np.zeros(0, np.int32)
+        del pair_tok
         p_tf = np.frombuffer(pair_tf, dtype=np.int32)
         p_short = np.frombuffer(pair_short, dtype=np.int8).astype(bool)
+        del pair_short
         ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)] if len(phr_toks) else np.zeros(0, np.int32)
+        del phr_toks
         ph_tok_ptr = np.frombuffer(phr_tok_ptr, dtype=np.int64)
         df = np.bincount(p_tok, minlength=len(vocab)).tolist()
         n_ = max(n, 1)
@@ -203,14 +207,30 @@ class EntryIndex:
         lengths = np.bincount(p_entry, weights=p_tf, minlength=n).astype(np.int64).tolist()
         avg = sum(lengths) / n_ if lengths else 1.0
         norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
+        # In place, in the same order of operations (the same float results), with two
+        # temporaries of the pairs' length instead of five.
         tf = p_tf.astype(np.float64)
-        weight = (idf[p_tok] * tf * (K1 + 1) / (tf + norm[p_entry])).astype(np.float32)
-        order = np.lexsort((p_entry, p_tok))
+        weight64 = idf[p_tok]
+        weight64 *= tf
+        weight64 *= K1 + 1
+        denominator = norm[p_entry]
+        denominator += tf
+        del tf
+        weight64 /= denominator
+        del denominator
+        weight = weight64.astype(np.float32)
+        ent_tf = p_tf.copy()
+        del weight64, p_tf, pair_tf
+        # Pairs come entry by entry: a stable sort by token keeps the entries ascending (as
+        # lexsort by token then entry would).
+        order = np.argsort(p_tok, kind="stable")
+        post_ids, post_w, post_short = p_entry[order], weight[order], p_short[order]
+        del order, weight, p_entry, pair_entry
         post_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(p_tok, minlength=len(vocab)), out=post_ptr[1:])
         # The phrasings containing each token (ascending), and each phrasing's IDF weight.
         phr_of = np.repeat(np.arange(len(ph_tok_ptr) - 1, dtype=np.int32), np.diff(ph_tok_ptr))
-        tp_order = np.lexsort((phr_of, ph_toks))
+        tp_order = np.argsort(ph_toks, kind="stable")  # phr_of is ascending
         tp_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ph_toks, minlength=len(vocab)), out=tp_ptr[1:])
         # Summed position by position: the same additions, in the same order, as sum() over each phrasing.
@@ -223,14 +243,32 @@ class EntryIndex:
         topic[p_tok[p_short]] = True
         arrays = {
             "idf": idf, "topic": topic,
-            "post_ptr": post_ptr, "post_ids": p_entry[order], "post_w": weight[order], "post_short": p_short[order],
-            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok.copy(),
+            "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_short": post_short,
+            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok, "ent_tf": ent_tf,
             "phr_entry_ptr": np.frombuffer(phr_entry_ptr, dtype=np.int64).copy(),
             "phr_tok_ptr": ph_tok_ptr.copy(), "phr_toks": ph_toks, "phr_factor": np.frombuffer(phr_factor).copy(),
             "phr_weight": phr_weight, "tp_ptr": tp_ptr, "tp_ids": phr_of[tp_order],
             "phr_entry": np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(phr_entry_ptr, dtype=np.int64))),
         }
         return cls(arrays, vocab)
+
+    def row(self, e: int) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
+        """Entry e's (phrasings, answer tokens) such that `build` makes the same index of them as
+        of the row it was given: the phrasings as they were, the answer's tokens in the order of
+        their first occurrence, each as often as it occurred (a new revision re-uses the rows of
+        its unchanged entries instead of tokenising them again)."""
+        vocab = self.vocab
+        phrasings = []
+        seen: Counter = Counter()
+        for k in range(int(self.phr_entry_ptr[e]), int(self.phr_entry_ptr[e + 1])):
+            toks = self.phrasing(k)
+            seen.update(toks)
+            phrasings.append((tuple(vocab[t] for t in toks), float(self.phr_factor[k])))
+        a, b = self.ent_ptr[e], self.ent_ptr[e + 1]
+        answer: list[str] = []
+        for t, tf in zip(self.ent_toks[a:b].tolist(), self.ent_tf[a:b].tolist()):
+            answer.extend([vocab[t]] * (tf - seen[t]))
+        return phrasings, answer
 
     def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entry ids, BM25 weights and short-field flags of token id t."""
@@ -266,7 +304,7 @@ class EntryIndex:
 
 # --- persistence -----------------------------------------------------------------------------
 
-FORMAT_VERSION = "diaspora-bot-index-1"
+FORMAT_VERSION = "diaspora-bot-index-2"
 KEEP_CACHED = 3  # index files kept in a cache folder (the newest by use)
 _CODE = ("text.py", "index.py", "matcher.py", "romanize.py", "scope.py")
 

@@ -114,6 +114,7 @@ class _Fallback(Exception):
 
 
 _FAST_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _FastLoader(_FAST_BASE):
@@ -126,6 +127,11 @@ class _FastLoader(_FAST_BASE):
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects:  # the same node twice: an alias
             raise _Fallback
+        if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+            # What SafeConstructor makes of a string (most of a KB's values), without its
+            # generic machinery; still recorded, so an alias to it is still seen.
+            self.constructed_objects[node] = node.value
+            return node.value
         return super().construct_object(node, deep)
 
     def construct_plain_map(self, node):
@@ -157,29 +163,31 @@ def _parse_fast(text: bytes | str) -> object:
         raise _Fallback from None
 
 
-def _build_fast(sources: list[tuple[str, bytes | str]]) -> KnowledgeBase | None:
+def _build_fast(sources) -> KnowledgeBase | None:
     """The knowledge base of documents that are all valid, or None when any has a problem.
 
     Parsing without line numbers is several times faster; a document with any problem is then
     parsed again by `_Loader` (`load_path`, `load_text`) so the messages carry their lines.
+    `sources` ((name, text) pairs) may be an iterator: each document is parsed when `build`
+    comes to it and dropped once its entries are made, so a large knowledge base is never held
+    as parsed YAML and entries at once.
     """
-    documents = []
-    for name, text in sources:
-        size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
-        if size > MAX_FILE_BYTES:
-            return None
-        if isinstance(text, bytes):
-            try:
-                text = text.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        try:
-            documents.append((name, _parse_fast(text)))
-        except _Fallback:
-            return None
+    def documents():
+        for name, text in sources:
+            size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+            if size > MAX_FILE_BYTES:
+                raise _Fallback
+            if isinstance(text, bytes):
+                try:
+                    text = text.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Fallback from None
+            parsed = _parse_fast(text)
+            del text
+            yield name, parsed
     try:
-        return build(documents)
-    except KnowledgeBaseInvalid:
+        return build(documents())
+    except (KnowledgeBaseInvalid, _Fallback):
         return None
 
 
@@ -414,14 +422,18 @@ class _Checker:
         return out
 
 
-def build(documents: list[tuple[str, object]]) -> KnowledgeBase:
-    """Validate parsed documents (name, data) into a KnowledgeBase, or raise with every problem."""
+def build(documents) -> KnowledgeBase:
+    """Validate parsed documents (name, data) into a KnowledgeBase, or raise with every problem.
+
+    `documents` is iterated once, in order (it may be an iterator)."""
     check = _Checker()
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     synonyms: dict[str, list[tuple[str, ...]]] = {}
     related_refs: list[tuple[str, int, str, str]] = []
+    first = None
     for name, data in documents:
+        first = first or name
         if data is None:
             continue
         if not isinstance(data, dict):
@@ -455,7 +467,7 @@ def build(documents: list[tuple[str, object]]) -> KnowledgeBase:
         if ref not in seen:
             check.err(name, line, f"entry {entry_id!r}: related id {ref!r} does not exist")
     if not entries and not check.problems:  # e.g. an empty file from a failed export: never a KB
-        check.err(documents[0][0] if documents else "knowledge base", 0,
+        check.err(first or "knowledge base", 0,
                   "no entries: a knowledge base needs at least one entry")
     if check.problems:
         raise KnowledgeBaseInvalid(check.problems)
@@ -470,16 +482,22 @@ def yaml_files(path: Path) -> list[Path]:
 
 
 def _load_files_fast(files: list[Path]) -> KnowledgeBase | None:
-    """`_build_fast` over files; None on any problem (the caller reads them again with lines)."""
-    sources = []
+    """`_build_fast` over files, read one at a time; None on any problem (the caller reads them
+    again with lines)."""
     try:
-        for file in files:
-            if file.stat().st_size > MAX_FILE_BYTES:
-                return None
-            sources.append((str(file), file.read_bytes()))
+        if any(file.stat().st_size > MAX_FILE_BYTES for file in files):
+            return None
     except OSError:
         return None
-    return _build_fast(sources)
+
+    def sources():
+        for file in files:
+            try:
+                data = file.read_bytes()
+            except OSError:
+                raise _Fallback from None
+            yield str(file), data
+    return _build_fast(sources())
 
 
 def load_path(path: str | Path) -> KnowledgeBase:

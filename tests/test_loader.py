@@ -136,3 +136,29 @@ def test_short_answer_too_long_and_bad_evidence_are_reported_with_lines():
 def test_braces_are_only_for_figures():
     found = problems(GOOD.replace('answer: {en: "A passport costs US$20."}', 'answer: {en: "A passport costs {US$20}."}'))
     assert found[0] == "kb.yaml:6: 'answer.en': braces are only for figures, like {2782} or {8.76%}"
+
+
+def test_data_hash_is_the_hash_of_the_whole_canonical_json(kb):
+    """Hashed piece by piece, the digest is the one of the whole JSON text (stored revisions keep theirs)."""
+    import hashlib
+    import json
+
+    from knowledge.schema import data_hash
+
+    def whole(data):
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    for data in (kb.to_data(), {"entries": []}, {}, {"synonyms": {"en": [["a", "b"]]}, "entries": [{"z": 1, "a": "ក"}]}):
+        assert data_hash(data) == whole(data)
+    assert kb.content_hash() == whole(kb.to_data())
+
+
+def test_a_folder_is_read_file_by_file_and_a_broken_file_still_names_its_line(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(GOOD.replace("id: passport", "id: passport2").replace("id: moi", "id: moi2")
+                                     .replace("related: [passport]", "related: [passport2]"), encoding="utf-8")
+    assert [e.id for e in load_path(tmp_path).entries] == ["passport", "moi", "passport2", "moi2"]
+    (tmp_path / "c.yaml").write_text("entries:\n  - id: x\n    kind: nonsense\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseInvalid) as exc:
+        load_path(tmp_path)
+    assert any(p.file.endswith("c.yaml") and p.line == 3 for p in exc.value.problems), exc.value.problems

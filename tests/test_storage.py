@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from storage.db import apply_migrations, open_database
@@ -226,3 +228,13 @@ def test_answered_updates_leave_no_copy_once_compacted(tmp_path):
     writer.close()
     db.conn.close()
     assert b"Sokhavirak" not in files
+
+
+def test_a_revision_is_stored_as_json_text_and_read_back(db):
+    content = {"entries": [{"id": "a", "title": {"km": "លិខិតឆ្លងដែន", "en": "Passport"}}, {"id": "b"}],
+               "synonyms": {"en": [["id card", "identity card"]]}}
+    store = RevisionStore(db)
+    rev = store.add(content, "h", "cli", "note")
+    kind, text = db.execute("select typeof(content), content from kb_revisions where id = ?", [rev.id]).fetchone()
+    assert kind == "text" and text == json.dumps(content, ensure_ascii=False)
+    assert store.get(rev.id).content == content == rev.content
