@@ -28,6 +28,8 @@ from collections import Counter
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .building import paused_gc
+
 Q = 2
 
 
@@ -159,6 +161,11 @@ class EntryIndex:
     @classmethod
     def build(cls, entries) -> "EntryIndex":
         """From, per entry, (phrasings as (tokens, factor), tokens of the answers)."""
+        with paused_gc():  # `entries` is often a generator that tokenises as it goes
+            return cls._build(entries)
+
+    @classmethod
+    def _build(cls, entries) -> "EntryIndex":
         from array import array
         ids: dict[str, int] = {}
         pair_entry, pair_tok, pair_tf, pair_short = array("i"), array("i"), array("i"), array("b")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from .building import paused_gc
 from .figures import AS_OF_RE, FIGURE_RE
 from .labels import MAX_LABEL, label_length
 from .schema import KINDS, LANGS, MAX_SHORT_CHARS, Entry, Evidence, KnowledgeBase, Source
@@ -186,7 +187,8 @@ def _build_fast(sources) -> KnowledgeBase | None:
             del text
             yield name, parsed
     try:
-        return build(documents())
+        with paused_gc():
+            return build(documents())
     except (KnowledgeBaseInvalid, _Fallback):
         return None
 

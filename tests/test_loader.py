@@ -162,3 +162,19 @@ def test_a_folder_is_read_file_by_file_and_a_broken_file_still_names_its_line(tm
     with pytest.raises(KnowledgeBaseInvalid) as exc:
         load_path(tmp_path)
     assert any(p.file.endswith("c.yaml") and p.line == 3 for p in exc.value.problems), exc.value.problems
+
+
+def test_the_collector_is_paused_during_a_build_and_turned_back_on_by_the_pause_that_stopped_it():
+    import gc
+
+    from knowledge.building import paused_gc
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KnowledgeBaseInvalid), paused_gc():
+        load_text("entries: []\n")
+    assert gc.isenabled()
