@@ -17,6 +17,7 @@ import yaml
 
 from knowledge.fitting import Case, cross_validate, outcome
 from knowledge.matcher import Matcher, decide
+from knowledge.text import KHMER_RE
 
 from .assistant import entry_reply
 from .render import reply_json
@@ -70,6 +71,7 @@ def evaluate(matcher: Matcher, cases: Sequence[dict], cv: int = 0, fitted: Seque
         results = [decide(c.reading, matcher.calibration) for c in fitted]
     per_lang: dict[str, list[int]] = {}
     per_kind: dict[str, list[int]] = {}
+    script = [0, 0]  # questions with an answer typed in Khmer letters (any kind)
     counts = {"right": 0, "wrong": 0, "refused": 0, "missed": 0}
     failures = []
     reciprocal = []
@@ -81,6 +83,9 @@ def evaluate(matcher: Matcher, cases: Sequence[dict], cv: int = 0, fitted: Seque
             stats = per_lang.setdefault(case["lang"], [0, 0])
             stats[0] += ok
             stats[1] += 1
+            if KHMER_RE.search(case["q"]):
+                script[0] += ok
+                script[1] += 1
             rank = next((i for i, m in enumerate(result.matches, 1) if fc.correct(m.entry)), 0)
             reciprocal.append(1 / rank if rank else 0.0)
         kind = per_kind.setdefault(case.get("kind") or ("out-of-scope" if fc.correct is None else "other"), [0, 0])
@@ -98,6 +103,7 @@ def evaluate(matcher: Matcher, cases: Sequence[dict], cv: int = 0, fitted: Seque
         "cv": cv if cv > 1 else 0,
         "per_language": {k: {"correct": v[0], "total": v[1], "accuracy": v[0] / v[1]} for k, v in sorted(per_lang.items())},
         "per_kind": {k: {"correct": v[0], "total": v[1], "rate": v[0] / v[1]} for k, v in sorted(per_kind.items())},
+        "khmer_script": {"correct": script[0], "total": script[1], "accuracy": script[0] / max(script[1], 1)},
         "accuracy": counts["right"] / max(n_ans, 1),
         "mrr": sum(reciprocal) / max(len(reciprocal), 1),
         "refusal": counts["refused"] / n_none if n_none else 1.0,
@@ -115,6 +121,10 @@ def format_report(report: dict, show_failures: bool = True) -> str:
         lines.append(f"{lang}: accuracy {s['accuracy']:.3f} ({s['correct']}/{s['total']})")
     for kind, s in report["per_kind"].items():
         lines.append(f"kind {kind}: {s['rate']:.3f} ({s['correct']}/{s['total']}) right or rightly refused")
+    ks = report["khmer_script"]
+    if ks["total"]:
+        lines.append(f"Khmer script (questions in Khmer letters, any kind): accuracy {ks['accuracy']:.3f} "
+                     f"({ks['correct']}/{ks['total']})")
     lines.append(f"mean reciprocal rank: {report['mrr']:.3f}")
     lines.append(f"out-of-scope refused: {report['refusal']:.3f} ({report['refused']}/{report['out_of_scope']})")
     lines.append(f"confident wrong answers: {report['confident_wrong_share']:.3f} "

@@ -90,6 +90,7 @@ def test_own_question_sets_cross_validated_floor(kb):
     assert report["confident_wrong_share"] <= 0.03
     assert report["per_kind"]["romanized"]["rate"] >= 0.78
     assert report["per_kind"]["km-misspelt"]["rate"] >= 0.85
+    assert report["khmer_script"]["total"] >= 100 and report["khmer_script"]["accuracy"] >= 0.85
     for lang in ("en", "km", "fr"):
         assert report["per_language"][lang]["accuracy"] >= 0.75, (lang, report["per_language"][lang])
 
@@ -321,3 +322,23 @@ def test_a_boss_abroad_places_the_worker_there(question, located):
 
 def test_a_worker_beaten_by_a_boss_abroad_is_sent_to_the_labour_ministry(matcher):
     assert matcher.match("ថៅកែកូរ៉េវាយខ្ញុំ ប្តឹងណាបាន").best.entry.id == "molvt"
+
+
+@pytest.mark.parametrize("variant, standard", [
+    ("ខ្មែរនៅកូរ៉េខាងត្បូងមានប៉ុន្មាននាក់", "ខ្មែរនៅកូរ៉េមានប៉ុន្មាននាក់"),  # South Korea is Korea
+    ("ទៅធ្វើការនៅក្រៅស្រុក", "ទៅធ្វើការនៅបរទេស"),  # abroad, as workers say it
+    ("មេខ្យល់យកលុយខ្ញុំ", "ភ្នាក់ងារយកលុយខ្ញុំ"),  # a broker is an agent, as in English
+])
+def test_khmer_words_for_the_same_thing_read_alike(matcher, variant, standard):
+    assert matcher._query_tokens(variant) == matcher._query_tokens(standard)
+
+
+def test_eval_reports_khmer_script_questions_apart(kb, tmp_path):
+    from bot.evaluate import format_report
+    cases = tmp_path / "cases.yaml"
+    cases.write_text('cases:\n  - {q: "លិខិតឆ្លងដែនតម្លៃប៉ុន្មាន", lang: km, any: ["20"]}\n'
+                     '  - {q: "pasport tlai ponman", lang: km, any: ["20"]}\n'
+                     '  - {q: "passport price", lang: en, any: ["20"]}\n', encoding="utf-8")
+    report = evaluate(Matcher(kb), load_cases(cases))
+    assert report["khmer_script"] == {"correct": 1, "total": 1, "accuracy": 1.0}
+    assert "Khmer script (questions in Khmer letters, any kind): accuracy 1.000 (1/1)" in format_report(report)
