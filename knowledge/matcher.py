@@ -107,7 +107,8 @@ class Match:
     score: float
     relevance: float = 0.0
     exact: bool = False  # the question is one of the entry's own phrasings
-    conflict: str | None = None  # a place or year the question names that the entry is not about, or OPINION
+    # A place or year the question names that the entry is not about, OPINION, or SUBJECT.
+    conflict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -481,9 +482,10 @@ class Matcher:
             conflicts = {i: conflict(asked, self._scope(i), self._entries[i].country) for i in ranked}
             # "the Cambodian embassy in Paris" is not answered by a festival in Paris.
             subjects = _SUBJECT_TOKENS.intersection(tokens)
-            for i in ranked:
-                if subjects and not conflicts[i] and not subjects & self._index.words_of(i):
-                    conflicts[i] = SUBJECT
+            if subjects:
+                for i in ranked:
+                    if not conflicts[i] and not subjects & self._index.words_of(i):
+                        conflicts[i] = SUBJECT
         # Entries about another place or time than the question go last: never the answer.
         ranked = ([i for i in ranked if not conflicts[i]] + [i for i in ranked if conflicts[i]])[:limit]
         relevance = [_combine(features[i]) for i in ranked]
@@ -589,7 +591,7 @@ class Matcher:
         return [(self._entries[i].id, round(_combine(f), 1), tuple(round(x, 3) for x in f)) for i, f in ranked]
 
     def _best_phrase(self, phrasings, expansions: list[dict[int, float]], weights: list[float],
-                     total_w: float) -> float:
+                     total_w: float) -> tuple[float, float]:
         """The best and second-best soft F1 between the question (its expansions, by token id) and
         one of the phrasings (ids) of an entry that share a word with it. A second phrasing close
         to the question (two ways of asking it) makes the entry surer than a lone look-alike."""
@@ -667,16 +669,22 @@ def _small_talk(plain: list[str], known_tokens: list[str]) -> str | None:
     """ "help", "greeting" or "thanks" when the message says that and asks about nothing the KB knows."""
     if known_tokens:
         return None
-    for intent, said in (("help", HELP), ("thanks", THANKS), ("greeting", GREETINGS)):
+    for intent, said, khmer in _SMALL_TALK:
         # Khmer runs words together: "សួស្តីបង" is a greeting.
-        if any(w in said or (KHMER_RE.match(w) and w.startswith(_khmer_forms(said))) for w in plain):
+        if any(w in said or (KHMER_RE.match(w) and w.startswith(khmer)) for w in plain):
             return intent
     return None
 
 
-@lru_cache(maxsize=None)
 def _khmer_forms(said: frozenset[str]) -> tuple[str, ...]:
+    """The Khmer words of a small-talk list, normalised, longest first."""
     return tuple(sorted({normalize(w) for w in said if KHMER_RE.match(w)}, key=len, reverse=True))
+
+
+# Each small-talk intent with its words and their Khmer forms (which may start a longer run).
+_SMALL_TALK = tuple((intent, said, _khmer_forms(said))
+                    for intent, said in (("help", HELP), ("thanks", THANKS), ("greeting", GREETINGS)))
+_KHMER_GREETINGS_AND_THANKS = _khmer_forms(GREETINGS | THANKS)
 
 
 def _without_khmer_small_talk(text: str) -> str:
@@ -685,7 +693,7 @@ def _without_khmer_small_talk(text: str) -> str:
     if not KHMER_RE.search(text):
         return text
     text = normalize(text)
-    for form in _khmer_forms(GREETINGS | THANKS):
+    for form in _KHMER_GREETINGS_AND_THANKS:
         text = text.replace(form, " ")
     return text
 
@@ -710,8 +718,9 @@ def decide(reading: Reading, calibration: Calibration) -> MatchResult:
     """Answer, offer choices, or say it does not know, from a reading and a calibration.
 
     The top entry is the answer when its confidence reaches the calibration's threshold, it has
-    no scope conflict, the question names more than everyday words, and no runner-up is about as relevant (unless the question is one of its
-    own phrasings). Otherwise the relevant entries are offered as choices, or nothing fits.
+    no scope conflict, the question names more than everyday words, and no runner-up is about as
+    relevant (unless the question is one of its own phrasings). Otherwise the relevant entries are
+    offered as choices, or nothing fits.
     """
     if reading.intent:
         return MatchResult(reading.query, reading.intent, (), reading.romanized)

@@ -139,9 +139,12 @@ def scope_of(text: str) -> Scope:
     place_subjects: set[str] = set()  # places that are the subject by a _PLACE_SUBJECTS word
     words = norm.split()
     where: set[str] = set()  # places after "in", "at", "នៅ"...
+    home = _home()
+    cambodians = False  # "Khmer", "cambodian": a Cambodian person is named
     for m in latin_re.finditer(norm):
         place, people = latin[m.group(1)]
         places.add(place)
+        cambodians = cambodians or (people and place in home)
         at = len(norm[:m.start()].split())
         end = at + len(m.group(1).split())
         if people and any(w in _SUBJECTS for w in words[max(0, at - 2):at] + words[end:end + 3]):
@@ -163,9 +166,7 @@ def scope_of(text: str) -> Scope:
             place_subjects.add(place)
         elif packed[:m.start()].endswith(_KHMER_LOCATIVES):
             where.add(place)
-    home = _home()
-    person = any(w in _PERSONS for w in words) or any(p in packed for p in _KHMER_PERSONS) or any(
-        latin[m.group(1)] == (h, True) for m in latin_re.finditer(norm) for h in home)
+    person = cambodians or any(w in _PERSONS for w in words) or any(p in packed for p in _KHMER_PERSONS)
     located = where - peoples - place_subjects if person else set()
     # "The Cambodian population in Thailand" is about Cambodians: its place is no subject.
     peoples = peoples - place_subjects if places & home else peoples | place_subjects
