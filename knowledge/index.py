@@ -282,21 +282,6 @@ class EntryIndex:
         n_ = max(n, 1)
         idf_list = [math.log(1 + n_ / d) for d in df]
         idf = np.array(idf_list, dtype=np.float64)
-        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
-        # in the same order of operations (the same float results), a block of pairs at a time.
-        lengths = ent_length.tolist()
-        avg = sum(lengths) / n_ if lengths else 1.0
-        norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
-        weight = np.empty(len(p_tok), dtype=np.float32)
-        for a in range(0, len(p_tok), BLOCK):
-            tf = p_tf[a:a + BLOCK].astype(np.float64)
-            weight64 = idf[p_tok[a:a + BLOCK]]
-            weight64 *= tf
-            weight64 *= K1 + 1
-            denominator = norm[p_entry[a:a + BLOCK]]
-            denominator += tf
-            weight64 /= denominator
-            weight[a:a + BLOCK] = weight64
         # By token, the entries with it in a short field first (a slice, where a mask would cost a
         # byte per posting), then the others, each part in entry order: grouped by token * 2 + 1
         # for a posting outside short fields.
@@ -304,10 +289,27 @@ class EntryIndex:
         key *= 2
         key += ~p_short
         del p_short
-        key_ptr, (post_ids, post_w) = _grouped(key, 2 * len(vocab), p_entry, weight)
-        del key, p_entry, weight
+        key_ptr, (post_ids, post_tf) = _grouped(key, 2 * len(vocab), p_entry, p_tf)
+        del key, p_entry
         post_ptr = key_ptr[0::2].copy()
         post_nshort = narrow(np.diff(key_ptr)[0::2])
+        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
+        # in the same order of operations (the same float results), a block of postings at a time.
+        lengths = ent_length.tolist()
+        avg = sum(lengths) / n_ if lengths else 1.0
+        norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
+        post_tok = np.repeat(narrow(np.arange(len(vocab))), np.diff(post_ptr))
+        post_w = np.empty(len(post_ids), dtype=np.float32)
+        for a in range(0, len(post_ids), BLOCK):
+            tf = post_tf[a:a + BLOCK].astype(np.float64)
+            weight64 = idf[post_tok[a:a + BLOCK]]
+            weight64 *= tf
+            weight64 *= K1 + 1
+            denominator = norm[post_ids[a:a + BLOCK]]
+            denominator += tf
+            weight64 /= denominator
+            post_w[a:a + BLOCK] = weight64
+        del post_tok, post_tf
         # The phrasings containing each token (ascending).
         phr_of = np.repeat(narrow(np.arange(len(ph_tok_ptr) - 1)), np.diff(ph_tok_ptr))
         tp_ptr, (tp_ids,) = _grouped(ph_toks, len(vocab), phr_of)
