@@ -160,13 +160,16 @@ def _grouped(keys: np.ndarray, n_keys: int, *columns: np.ndarray) -> tuple[np.nd
 
 def _phrasing_weights(idf: np.ndarray, toks: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     """Each phrasing's summed IDF, added position by position: the same additions, in the same
-    order, as sum() over each phrasing (float64, like the IDFs)."""
-    sizes = np.diff(ptr)
-    weights = np.zeros(len(sizes), dtype=np.float64)
-    starts = ptr[:-1]
-    for pos in range(int(sizes.max()) if len(sizes) else 0):
-        longer = np.flatnonzero(sizes > pos)
-        weights[longer] += idf[toks[starts[longer] + pos]]  # a position inside the array: no wrap
+    order, as sum() over each phrasing (float64, like the IDFs). A block of phrasings at a time,
+    so that loading an index holds no temporary of all the phrasings' length."""
+    weights = np.zeros(len(ptr) - 1, dtype=np.float64)
+    for a in range(0, len(weights), BLOCK):
+        starts = ptr[a:a + BLOCK + 1]
+        sizes = np.diff(starts)
+        block = weights[a:a + BLOCK]
+        for pos in range(int(sizes.max()) if len(sizes) else 0):
+            longer = np.flatnonzero(sizes > pos)
+            block[longer] += idf[toks[starts[longer] + pos]]  # a position inside the array: no wrap
     return weights
 
 
@@ -196,7 +199,7 @@ class EntryIndex:
         self._check_structure()
         self.ids = {w: i for i, w in enumerate(vocab)}
         self.idf_list: list[float] = self.idf.tolist()
-        self.phr_entry = narrow(np.repeat(np.arange(self.n_entries, dtype=np.int64), np.diff(self.phr_entry_ptr)))
+        self.phr_entry = np.repeat(narrow(np.arange(self.n_entries)), np.diff(self.phr_entry_ptr))
         self.phr_weight = _phrasing_weights(self.idf, self.phr_toks, self.phr_tok_ptr)
 
     def _check_structure(self) -> None:
