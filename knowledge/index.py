@@ -138,6 +138,31 @@ K1, B = 1.2, 0.75  # BM25
 BLOCK = 1 << 16  # pairs per step of the build's vectorised passes (bounded temporaries)
 
 
+class _Spilled:
+    """Integers gathered in an array.array and moved, a block at a time, into narrow numpy parts:
+    a build holds 1 or 2 bytes per token id or count instead of 4."""
+
+    def __init__(self, code: str):
+        from array import array
+        self.buffer = array(code)
+        self.parts: list[np.ndarray] = []
+        self.spilled = 0  # values moved to parts
+
+    def spill(self) -> None:
+        self.parts.append(narrow(np.frombuffer(self.buffer, dtype=np.dtype(self.buffer.typecode))))
+        self.spilled += len(self.buffer)
+        del self.buffer[:]
+
+    def take(self, remap: np.ndarray | None = None) -> np.ndarray:
+        """All the values (through `remap`, where given) in one narrow array; the parts let go."""
+        self.spill()
+        parts, self.parts = self.parts, []
+        if remap is not None:
+            for i, part in enumerate(parts):
+                parts[i] = remap[part]
+        return narrow(np.concatenate(parts))
+
+
 def _grouped(keys: np.ndarray, n_keys: int, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """The CSR offsets of `keys` (each below n_keys) and each column reordered by key, stably: what
     indexing with np.argsort(keys, kind="stable") gives, made a block at a time, so that no
@@ -239,9 +264,10 @@ class EntryIndex:
         from array import array
         ids: dict[str, int] = {}
         # Per (entry, token) pair: the token, its count, whether a phrasing has it; entries in order.
-        pair_tok, pair_tf, pair_short = array("i"), array("i"), array("b")
+        toks, tfs, shorts, words = _Spilled("i"), _Spilled("i"), _Spilled("b"), _Spilled("i")
+        pair_tok, pair_tf, pair_short, phr_toks = toks.buffer, tfs.buffer, shorts.buffer, words.buffer
         ent_ptr, ent_length = array("q", [0]), array("q")
-        phr_entry_ptr, phr_tok_ptr, phr_toks, phr_factor = array("q", [0]), array("q", [0]), array("i"), array("d")
+        phr_entry_ptr, phr_tok_ptr, phr_factor = array("q", [0]), array("q", [0]), array("d")
         for phrasings, answer in entries:
             counts: dict[int, int] = {}
             short: set[int] = set()
@@ -251,7 +277,7 @@ class EntryIndex:
                 for k in ks:
                     counts[k] = counts.get(k, 0) + 1
                 short.update(ks)
-                phr_tok_ptr.append(len(phr_toks))
+                phr_tok_ptr.append(words.spilled + len(phr_toks))
                 phr_factor.append(factor)
             for t, tf in Counter(answer).items():  # counted in C; first occurrences keep their order
                 k = ids.setdefault(t, len(ids))
@@ -259,26 +285,23 @@ class EntryIndex:
             pair_tok.extend(counts.keys())
             pair_tf.extend(counts.values())
             pair_short.extend(map(short.__contains__, counts))
-            ent_ptr.append(len(pair_tok))
+            ent_ptr.append(toks.spilled + len(pair_tok))
             ent_length.append(sum(counts.values()))
             phr_entry_ptr.append(len(phr_factor))
+            if len(pair_tok) >= BLOCK:
+                toks.spill(), tfs.spill(), shorts.spill()
+            if len(phr_toks) >= BLOCK:
+                words.spill()
         n = len(ent_length)
         vocab = sorted(ids)
         remap = np.empty(len(ids), dtype=np.int64)
         remap[[ids[w] for w in vocab]] = np.arange(len(vocab))
         remap = narrow(remap)
         del ids
-        # Each buffer becomes a narrow array and is let go at once (at 10,000 entries, 2 million pairs).
-        ent_ptr_a = narrow(np.frombuffer(ent_ptr, dtype=np.int64)).copy()
-        p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)]
-        del pair_tok
-        p_tf = narrow(np.frombuffer(pair_tf, dtype=np.int32)).copy()
-        del pair_tf
-        p_short = np.frombuffer(pair_short, dtype=np.int8).astype(bool)
-        del pair_short
-        ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)]
-        del phr_toks
-        ph_tok_ptr = narrow(np.frombuffer(phr_tok_ptr, dtype=np.int64)).copy()
+        ent_ptr_a = narrow(np.array(ent_ptr, dtype=np.int64))
+        del ent_ptr
+        p_tok, p_tf, p_short, ph_toks = toks.take(remap), tfs.take(), shorts.take().view(bool), words.take(remap)
+        ph_tok_ptr = narrow(np.array(phr_tok_ptr, dtype=np.int64))
         del phr_tok_ptr
         p_entry = np.repeat(narrow(np.arange(n)), np.diff(ent_ptr_a))
         df = np.bincount(p_tok, minlength=len(vocab)).tolist()
