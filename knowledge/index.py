@@ -355,6 +355,7 @@ class EntryIndex:
         of the row it was given: the phrasings as they were, the answer's tokens in the order of
         their first occurrence, each as often as it occurred (a new revision re-uses the rows of
         its unchanged entries instead of tokenising them again)."""
+        e = int(e)
         vocab = self.vocab
         phrasings = []
         seen: Counter = Counter()
@@ -371,11 +372,13 @@ class EntryIndex:
     def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, slice]:
         """Entry ids and BM25 weights of token id t, and the part of them (a slice) where the entry
         has the token in a title, question or keyword."""
+        t = int(t)  # a numpy id of a narrow type would wrap at t + 1
         a, b = int(self.post_ptr[t]), int(self.post_ptr[t + 1])
         return self.post_ids[a:b], self.post_w[a:b], slice(0, int(self.post_nshort[t]))
 
     def words_of(self, e: int) -> set[str]:
         """The words of entry e (all fields)."""
+        e = int(e)
         return {self.vocab[t] for t in self.ent_toks[self.ent_ptr[e]:self.ent_ptr[e + 1]].tolist()}
 
     def topic_words(self) -> list[str]:
@@ -398,6 +401,7 @@ class EntryIndex:
         return out
 
     def phrasing(self, k: int) -> list[int]:
+        k = int(k)
         return self.phr_toks[self.phr_tok_ptr[k]:self.phr_tok_ptr[k + 1]].tolist()
 
     def factor(self, k: int) -> float:

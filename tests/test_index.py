@@ -260,3 +260,18 @@ def test_an_index_of_no_entries_or_of_entries_without_words_is_empty_not_an_erro
     assert index.n_entries == 3 and index.vocab == ["visa"]
     assert index.postings(0)[0].tolist() == [1] and index.words_of(0) == set() and index.row(2) == ([], [])
     assert index.row(1) == ([(("visa",), 1.0)], [])
+
+
+def test_ids_given_as_numpy_numbers_of_the_index_own_type_do_not_wrap():
+    """With 65,536 entries, entry ids are 16 bits: the last one, taken from the postings, plus one
+    would be 0 in its own type."""
+    from knowledge.index import EntryIndex
+
+    n = 65_536
+    index = EntryIndex.build(iter([([(("word",), 1.0)], ["last"] if e == n - 1 else []) for e in range(n)]))
+    ids = index.postings(index.ids["last"])[0]
+    assert ids.dtype == np.uint16 and ids.tolist() == [n - 1]
+    assert index.words_of(ids[0]) == {"word", "last"}
+    assert index.row(ids[0]) == ([(("word",), 1.0)], ["last"])
+    assert index.phrasing(np.uint16(n - 1)) == [index.ids["word"]]
+    assert index.postings(np.uint8(index.ids["word"]))[0].tolist() == list(range(n))
