@@ -275,3 +275,17 @@ def test_ids_given_as_numpy_numbers_of_the_index_own_type_do_not_wrap():
     assert index.row(ids[0]) == ([(("word",), 1.0)], ["last"])
     assert index.phrasing(np.uint16(n - 1)) == [index.ids["word"]]
     assert index.postings(np.uint8(index.ids["word"]))[0].tolist() == list(range(n))
+
+
+def test_stored_arrays_and_words_read_back_with_their_types(tmp_path):
+    from knowledge.index import load_arrays, save_arrays
+
+    arrays = {"ids": np.arange(70_000, dtype=np.uint32), "w": np.array([0.5, 1.1], dtype=np.float32),
+              "none": np.zeros(0, dtype=np.uint8), "idf": np.array([1.1, 2.2])}
+    words = {"vocab": ["passport", "លិខិតឆ្លងដែន", "visa"], "empty": []}
+    save_arrays(tmp_path / "i.npz", arrays, words)
+    read, read_words = load_arrays(tmp_path / "i.npz")
+    assert read_words == words and read.keys() == arrays.keys()
+    for name, value in arrays.items():
+        assert read[name].dtype == value.dtype and np.array_equal(read[name], value), name
+    assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left
