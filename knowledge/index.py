@@ -163,11 +163,20 @@ class _Spilled:
         return narrow(np.concatenate(parts))
 
 
+def _bincount(values: np.ndarray, n: int) -> np.ndarray:
+    """np.bincount(values, minlength=n) a block at a time: np.bincount makes an int64 copy of its
+    input, 16 MB for the 2 million pairs of a 10,000-entry index."""
+    counts = np.zeros(n, dtype=np.int64)
+    for a in range(0, len(values), BLOCK):
+        counts += np.bincount(values[a:a + BLOCK], minlength=n)
+    return counts
+
+
 def _grouped(keys: np.ndarray, n_keys: int, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """The CSR offsets of `keys` (each below n_keys) and each column reordered by key, stably: what
     indexing with np.argsort(keys, kind="stable") gives, made a block at a time, so that no
     permutation of the full length (at 10,000 entries, 16 MB of int64) is ever held."""
-    counts = np.bincount(keys, minlength=n_keys)
+    counts = _bincount(keys, n_keys)
     ptr = _pointers(counts)
     cursor = ptr[:-1].astype(np.int64)  # the next free place of each key
     out = [np.empty(len(keys), dtype=c.dtype) for c in columns]
@@ -267,7 +276,9 @@ class EntryIndex:
         toks, tfs, shorts, words = _Spilled("i"), _Spilled("i"), _Spilled("b"), _Spilled("i")
         pair_tok, pair_tf, pair_short, phr_toks = toks.buffer, tfs.buffer, shorts.buffer, words.buffer
         ent_ptr, ent_length = array("q", [0]), array("q")
-        phr_entry_ptr, phr_tok_ptr, phr_factor = array("q", [0]), array("q", [0]), array("d")
+        # Per phrasing: the end of its tokens, and its factor as a code (in order of first use).
+        phr_entry_ptr, phr_tok_ptr, kinds = array("q", [0]), array("q", [0]), _Spilled("i")
+        phr_kind, factor_codes = kinds.buffer, {}
         for phrasings, answer in entries:
             counts: dict[int, int] = {}
             short: set[int] = set()
@@ -278,7 +289,7 @@ class EntryIndex:
                     counts[k] = counts.get(k, 0) + 1
                 short.update(ks)
                 phr_tok_ptr.append(words.spilled + len(phr_toks))
-                phr_factor.append(factor)
+                phr_kind.append(factor_codes.setdefault(factor, len(factor_codes)))
             for t, tf in Counter(answer).items():  # counted in C; first occurrences keep their order
                 k = ids.setdefault(t, len(ids))
                 counts[k] = counts.get(k, 0) + tf
@@ -287,11 +298,13 @@ class EntryIndex:
             pair_short.extend(map(short.__contains__, counts))
             ent_ptr.append(toks.spilled + len(pair_tok))
             ent_length.append(sum(counts.values()))
-            phr_entry_ptr.append(len(phr_factor))
+            phr_entry_ptr.append(len(phr_tok_ptr) - 1)
             if len(pair_tok) >= BLOCK:
                 toks.spill(), tfs.spill(), shorts.spill()
             if len(phr_toks) >= BLOCK:
                 words.spill()
+            if len(phr_kind) >= BLOCK:
+                kinds.spill()
         n = len(ent_length)
         vocab = sorted(ids)
         remap = np.empty(len(ids), dtype=np.int64)
@@ -304,7 +317,7 @@ class EntryIndex:
         ph_tok_ptr = narrow(np.array(phr_tok_ptr, dtype=np.int64))
         del phr_tok_ptr
         p_entry = np.repeat(narrow(np.arange(n)), np.diff(ent_ptr_a))
-        df = np.bincount(p_tok, minlength=len(vocab)).tolist()
+        df = _bincount(p_tok, len(vocab)).tolist()
         n_ = max(n, 1)
         idf_list = [math.log(1 + n_ / d) for d in df]
         idf = np.array(idf_list, dtype=np.float64)
@@ -340,12 +353,15 @@ class EntryIndex:
         phr_of = np.repeat(narrow(np.arange(len(ph_tok_ptr) - 1)), np.diff(ph_tok_ptr))
         tp_ptr, (tp_ids,) = _grouped(ph_toks, len(vocab), phr_of)
         del phr_of
-        factors, phr_kind = np.unique(np.frombuffer(phr_factor, dtype=np.float64), return_inverse=True)
+        # The factors ascending, each phrasing's code an index into them.
+        factors = np.array(sorted(factor_codes), dtype=np.float64)
+        by_value = np.zeros(len(factor_codes), dtype=np.int64)
+        by_value[list(factor_codes.values())] = np.searchsorted(factors, list(factor_codes))
         arrays = {
             "idf": idf, "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_nshort": post_nshort,
             "ent_ptr": ent_ptr_a, "ent_toks": p_tok, "ent_tf": p_tf,
             "phr_entry_ptr": narrow(np.frombuffer(phr_entry_ptr, dtype=np.int64)).copy(),
-            "phr_tok_ptr": ph_tok_ptr, "phr_toks": ph_toks, "phr_kind": narrow(phr_kind.reshape(-1)),
+            "phr_tok_ptr": ph_tok_ptr, "phr_toks": ph_toks, "phr_kind": kinds.take(narrow(by_value)),
             "factors": factors, "tp_ptr": tp_ptr, "tp_ids": tp_ids,
         }
         return cls(arrays, vocab)

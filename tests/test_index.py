@@ -289,3 +289,13 @@ def test_stored_arrays_and_words_read_back_with_their_types(tmp_path):
     for name, value in arrays.items():
         assert read[name].dtype == value.dtype and np.array_equal(read[name], value), name
     assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left
+
+
+def test_each_phrasing_keeps_its_factor_whatever_order_factors_first_come_in():
+    from knowledge.index import EntryIndex
+
+    rows = [([(("name",), 1.1), (("key",), 0.9)], ["answer"]), ([(("title",), 1.0), (("other",), 0.9)], [])]
+    index = EntryIndex.build(iter(rows))
+    assert index.factors.tolist() == [0.9, 1.0, 1.1] and index.phr_kind.dtype == np.uint8
+    assert [index.factor(k) for k in range(4)] == [1.1, 0.9, 1.0, 0.9]
+    assert [index.row(e) for e in range(2)] == rows
