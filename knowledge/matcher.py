@@ -216,7 +216,7 @@ class Matcher:
         self.kb = kb
         self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
-        self._entries = list(kb.entries)
+        self._entries = kb.entries  # read by position: a packed entry is made only when it ranks
         n = len(self._entries)
         path = None
         if cache_dir is not None:
@@ -627,7 +627,8 @@ def _unchanged(previous: Matcher | None, kb: KnowledgeBase) -> dict[str, int]:
     synonyms: an entry equal to the previous one is then tokenised the same)."""
     if previous is None or previous.kb.synonyms != kb.synonyms:
         return {}
-    return {e.id: j for j, e in enumerate(previous._entries)}
+    return {entry_id: j for j, entry_id in enumerate(getattr(previous._entries, "ids", None)
+                                                    or [e.id for e in previous._entries])}
 
 
 @lru_cache(maxsize=1)
