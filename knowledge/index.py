@@ -46,6 +46,26 @@ def _grams(word: str) -> list[str]:
     return out
 
 
+def narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the smallest unsigned type that holds the largest of them (int64
+    past uint32, which numpy takes wherever an index is expected without an unsafe cast).
+
+    Arithmetic on the result stays in its type (uint16 + uint16 wraps): callers index with these
+    values or compare them, and cast before any sum or difference that could leave the range."""
+    top = int(values.max()) if len(values) else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype, copy=False)
+    return values.astype(np.int64, copy=False)
+
+
+def _pointers(counts: np.ndarray) -> np.ndarray:
+    """The CSR offsets of rows of the given lengths (one more than rows, starting at 0), narrow."""
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return narrow(out)
+
+
 class SimilarWords:
     """A bigram index over a sorted list of words, for `fuzz.ratio` look-ups with a cutoff."""
 
@@ -55,12 +75,11 @@ class SimilarWords:
             arrays, grams = stored
             self.lengths, self._ids, self._indptr = arrays["sim_lengths"], arrays["sim_ids"], arrays["sim_indptr"]
             self._keys = {g: i for i, g in enumerate(grams)}
-            self._by_length = np.argsort(self.lengths, kind="stable")
             if not (len(self.lengths) == len(words) and len(self._indptr) == len(grams) + 1
                     and self._indptr[-1] == len(self._ids) and (not len(self._ids) or self._ids.max() < len(words))):
                 raise IndexUnreadable("the stored typo index does not fit its words")
             return
-        self.lengths = np.fromiter((len(w) for w in words), dtype=np.int32, count=len(words))
+        self.lengths = narrow(np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words)))
         keys: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
@@ -71,11 +90,8 @@ class SimilarWords:
         rows_a = np.array(rows, dtype=np.int32)
         order = np.argsort(rows_a, kind="stable")  # word ids stay ascending within a key
         self._keys = keys
-        self._ids = np.array(cols, dtype=np.int32)[order]
-        self._indptr = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows_a, minlength=len(keys)), out=self._indptr[1:])
-        # Word ids by length, for the (never needed by the matcher) case of a bound that says nothing.
-        self._by_length = np.argsort(self.lengths, kind="stable")
+        self._ids = narrow(np.array(cols, dtype=np.int64)[order])
+        self._indptr = _pointers(np.bincount(rows_a, minlength=len(keys)))
 
     def stored(self) -> tuple[dict[str, np.ndarray], list[str]]:
         """The arrays and bigram keys to store (see the `stored` argument)."""
@@ -89,7 +105,7 @@ class SimilarWords:
         slack = 1.0 - cutoff / 100.0
         # |n - m| <= indel <= slack * (n + m)
         lo = math.ceil(n * (1 - slack) / (1 + slack) - 1e-9) if slack < 1 else 0
-        hi = math.floor(n * (1 + slack) / (1 - slack) + 1e-9) if slack < 1 else max(self.lengths.max(), n)
+        hi = math.floor(n * (1 + slack) / (1 - slack) + 1e-9) if slack < 1 else max(int(self.lengths.max()), n)
         m = np.arange(lo, hi + 1)
         d = np.floor(slack * (n + m) + 1e-9)
         need = np.maximum(n, m) - Q + 1 - d * Q  # shared bigrams needed, by word length
@@ -100,7 +116,7 @@ class SimilarWords:
         lengths = self.lengths
         in_range = (lengths >= lo) & (lengths <= hi)
         need_of = np.full(len(self.words), 1 << 30, dtype=np.int64)
-        need_of[in_range] = need[lengths[in_range] - lo]
+        need_of[in_range] = need[lengths[in_range].astype(np.int64) - lo]  # narrow: lo may exceed its type
         ok = in_range & (shared >= need_of)
         # A bound of zero or less filters nothing: every word of such a length may qualify.
         ok |= in_range & (need_of <= 0)
@@ -119,44 +135,72 @@ class SimilarWords:
 K1, B = 1.2, 0.75  # BM25
 
 
+def _phrasing_weights(idf: np.ndarray, toks: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Each phrasing's summed IDF, added position by position: the same additions, in the same
+    order, as sum() over each phrasing (float64, like the IDFs)."""
+    sizes = np.diff(ptr)
+    weights = np.zeros(len(sizes), dtype=np.float64)
+    starts = ptr[:-1]
+    for pos in range(int(sizes.max()) if len(sizes) else 0):
+        longer = np.flatnonzero(sizes > pos)
+        weights[longer] += idf[toks[starts[longer] + pos]]  # a position inside the array: no wrap
+    return weights
+
+
 class EntryIndex:
     """The index of one knowledge-base revision, in a few flat numpy arrays.
 
     Tokens are interned as ids into `vocab` (sorted). Per token: its IDF, its postings over all
-    fields (entry ids, BM25 weights, whether the entry has it in a title, question or keyword:
-    one CSR array), and the phrasings that contain it. Per entry: its token ids and its range of
-    phrasings; per phrasing: its token ids, factor and IDF weight. A 10,000-entry index holds
-    about 20,000 strings and a few million numbers instead of a million Python objects.
+    fields (entry ids and BM25 weights in one CSR array, the entries that have it in a title,
+    question or keyword first, then the others, each part in entry order), and the phrasings that
+    contain it. Per entry: its token ids with their counts and its range of phrasings; per
+    phrasing: its token ids and the index of its factor in `factors` (titles, names, questions
+    and keywords have a handful of factors). Each integer array has the narrowest unsigned type its
+    values fit (at 10,000 entries, entry and token ids are 16 bits). What is cheap to derive is not
+    stored: each phrasing's entry and IDF weight, the words of short fields. A 10,000-entry index
+    holds about 20,000 strings and about 25 MB of numbers instead of a million Python objects.
     """
 
-    ARRAYS = ("idf", "topic", "post_ptr", "post_ids", "post_w", "post_short", "ent_ptr", "ent_toks", "ent_tf",
-              "phr_entry_ptr", "phr_tok_ptr", "phr_toks", "phr_factor", "phr_weight", "tp_ptr", "tp_ids", "phr_entry")
+    ARRAYS = ("idf", "post_ptr", "post_ids", "post_w", "post_nshort", "ent_ptr", "ent_toks", "ent_tf",
+              "phr_entry_ptr", "phr_tok_ptr", "phr_toks", "phr_kind", "factors", "tp_ptr", "tp_ids")
 
     def __init__(self, arrays: dict[str, np.ndarray], vocab: list[str]):
         self.arrays = {name: arrays[name] for name in self.ARRAYS}
         self.vocab = vocab
-        self.ids = {w: i for i, w in enumerate(vocab)}
         for name, value in self.arrays.items():
             setattr(self, name, value)
         self.n_entries = len(self.ent_ptr) - 1
+        self._check_structure()
+        self.ids = {w: i for i, w in enumerate(vocab)}
         self.idf_list: list[float] = self.idf.tolist()
+        self.phr_entry = narrow(np.repeat(np.arange(self.n_entries, dtype=np.int64), np.diff(self.phr_entry_ptr)))
+        self.phr_weight = _phrasing_weights(self.idf, self.phr_toks, self.phr_tok_ptr)
 
-    def check(self, n_entries: int) -> None:
-        """Raise IndexUnreadable unless the arrays fit together (a stored index read back)."""
-        v, p = len(self.vocab), len(self.phr_factor)
+    def _check_structure(self) -> None:
+        """Raise IndexUnreadable unless the arrays fit together (so that deriving from them is safe)."""
+        v, p, n = len(self.vocab), len(self.phr_tok_ptr) - 1, self.n_entries
 
         def below(a: np.ndarray, bound: int) -> bool:
-            return not len(a) or (int(a.min()) >= 0 and int(a.max()) < bound)
-        ok = (self.n_entries == n_entries and len(self.idf) == v and len(self.topic) == v
-              and len(self.post_ptr) == v + 1 and self.post_ptr[-1] == len(self.post_ids) == len(self.post_w)
-              == len(self.post_short) and len(self.tp_ptr) == v + 1 and self.tp_ptr[-1] == len(self.tp_ids)
-              and len(self.phr_tok_ptr) == p + 1 and self.phr_tok_ptr[-1] == len(self.phr_toks)
-              and len(self.phr_weight) == p == len(self.phr_entry) and len(self.phr_entry_ptr) == n_entries + 1
-              and self.ent_ptr[-1] == len(self.ent_toks) == len(self.ent_tf) and below(self.post_ids, n_entries)
-              and below(self.ent_toks, v) and below(self.phr_toks, v) and below(self.tp_ids, p)
-              and below(self.phr_entry, n_entries))
+            return a.dtype.kind in "ui" and (not len(a) or (int(a.min()) >= 0 and int(a.max()) < bound))
+
+        def pointers(ptr: np.ndarray, rows: int, total: int) -> bool:
+            return (ptr.dtype.kind in "ui" and len(ptr) == rows + 1 and int(ptr[0]) == 0
+                    and int(ptr[-1]) == total and bool((ptr[1:] >= ptr[:-1]).all()))
+        ok = (n >= 0 and p >= 0 and len(self.idf) == v
+              and pointers(self.post_ptr, v, len(self.post_ids)) and len(self.post_w) == len(self.post_ids)
+              and len(self.post_nshort) == v and bool((self.post_nshort <= np.diff(self.post_ptr)).all())
+              and pointers(self.ent_ptr, n, len(self.ent_toks)) and len(self.ent_tf) == len(self.ent_toks)
+              and pointers(self.phr_entry_ptr, n, p) and pointers(self.phr_tok_ptr, p, len(self.phr_toks))
+              and pointers(self.tp_ptr, v, len(self.tp_ids)) and len(self.phr_kind) == p
+              and below(self.post_ids, n) and below(self.ent_toks, v) and below(self.phr_toks, v)
+              and below(self.tp_ids, p) and below(self.phr_kind, len(self.factors)))
         if not ok:
             raise IndexUnreadable("the stored index does not fit together")
+
+    def check(self, n_entries: int) -> None:
+        """Raise IndexUnreadable unless the index is of `n_entries` entries (a stored index read back)."""
+        if self.n_entries != n_entries:
+            raise IndexUnreadable("the stored index is of another number of entries")
 
     @classmethod
     def build(cls, entries) -> "EntryIndex":
@@ -226,37 +270,34 @@ class EntryIndex:
         weight64 /= denominator
         del denominator
         weight = weight64.astype(np.float32)
-        ent_tf = p_tf.copy()
+        ent_tf = narrow(p_tf)
         del weight64, p_tf, pair_tf
-        # Pairs come entry by entry: a stable sort by token keeps the entries ascending (as
-        # lexsort by token then entry would).
-        order = np.argsort(p_tok, kind="stable")
-        post_ids, post_w, post_short = p_entry[order], weight[order], p_short[order]
+        # By token, the entries with it in a short field first (a slice, where a mask would cost a
+        # byte per posting); pairs come entry by entry, so a stable sort keeps entries ascending.
+        key = p_tok.astype(np.int64) * 2
+        key += ~p_short
+        order = np.argsort(key, kind="stable")
+        del key
+        post_ids, post_w = narrow(p_entry[order]), weight[order]
         del order, weight, p_entry, pair_entry
-        post_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(p_tok, minlength=len(vocab)), out=post_ptr[1:])
-        # The phrasings containing each token (ascending), and each phrasing's IDF weight.
-        phr_of = np.repeat(np.arange(len(ph_tok_ptr) - 1, dtype=np.int32), np.diff(ph_tok_ptr))
-        tp_order = np.argsort(ph_toks, kind="stable")  # phr_of is ascending
-        tp_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(ph_toks, minlength=len(vocab)), out=tp_ptr[1:])
-        # Summed position by position: the same additions, in the same order, as sum() over each phrasing.
-        sizes = np.diff(ph_tok_ptr)
-        phr_weight = np.zeros(len(sizes), dtype=np.float64)
-        for pos in range(int(sizes.max()) if len(sizes) else 0):
-            longer = np.flatnonzero(sizes > pos)
-            phr_weight[longer] += idf[ph_toks[ph_tok_ptr[longer] + pos]]
-        topic = np.zeros(len(vocab), dtype=bool)
-        topic[p_tok[p_short]] = True
+        post_ptr = _pointers(np.bincount(p_tok, minlength=len(vocab)))
+        post_nshort = narrow(np.bincount(p_tok[p_short], minlength=len(vocab)))
+        del p_short
+        # The phrasings containing each token (ascending).
+        phr_of = np.repeat(np.arange(len(ph_tok_ptr) - 1, dtype=np.int64), np.diff(ph_tok_ptr))
+        tp_ids = narrow(phr_of[np.argsort(ph_toks, kind="stable")])  # phr_of is ascending
+        del phr_of
+        tp_ptr = _pointers(np.bincount(ph_toks, minlength=len(vocab)))
+        factors, phr_kind = np.unique(np.frombuffer(phr_factor, dtype=np.float64), return_inverse=True)
         arrays = {
-            "idf": idf, "topic": topic,
-            "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_short": post_short,
-            "ent_ptr": np.frombuffer(ent_ptr, dtype=np.int64).copy(), "ent_toks": p_tok, "ent_tf": ent_tf,
-            "phr_entry_ptr": np.frombuffer(phr_entry_ptr, dtype=np.int64).copy(),
-            "phr_tok_ptr": ph_tok_ptr.copy(), "phr_toks": ph_toks, "phr_factor": np.frombuffer(phr_factor).copy(),
-            "phr_weight": phr_weight, "tp_ptr": tp_ptr, "tp_ids": phr_of[tp_order],
-            "phr_entry": np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(phr_entry_ptr, dtype=np.int64))),
+            "idf": idf, "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_nshort": post_nshort,
+            "ent_ptr": narrow(np.frombuffer(ent_ptr, dtype=np.int64)), "ent_toks": narrow(p_tok), "ent_tf": ent_tf,
+            "phr_entry_ptr": narrow(np.frombuffer(phr_entry_ptr, dtype=np.int64)),
+            "phr_tok_ptr": narrow(ph_tok_ptr), "phr_toks": narrow(ph_toks),
+            "phr_kind": narrow(phr_kind.reshape(-1)), "factors": factors, "tp_ptr": tp_ptr, "tp_ids": tp_ids,
         }
+        # No array may share the memory of the build's buffers (narrow() does not copy a type it keeps).
+        arrays = {name: a if a.flags.owndata else a.copy() for name, a in arrays.items()}
         return cls(arrays, vocab)
 
     def row(self, e: int) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:
@@ -270,17 +311,18 @@ class EntryIndex:
         for k in range(int(self.phr_entry_ptr[e]), int(self.phr_entry_ptr[e + 1])):
             toks = self.phrasing(k)
             seen.update(toks)
-            phrasings.append((tuple(vocab[t] for t in toks), float(self.phr_factor[k])))
+            phrasings.append((tuple(vocab[t] for t in toks), self.factor(k)))
         a, b = self.ent_ptr[e], self.ent_ptr[e + 1]
         answer: list[str] = []
         for t, tf in zip(self.ent_toks[a:b].tolist(), self.ent_tf[a:b].tolist()):
             answer.extend([vocab[t]] * (tf - seen[t]))
         return phrasings, answer
 
-    def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Entry ids, BM25 weights and short-field flags of token id t."""
-        a, b = self.post_ptr[t], self.post_ptr[t + 1]
-        return self.post_ids[a:b], self.post_w[a:b], self.post_short[a:b]
+    def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, slice]:
+        """Entry ids and BM25 weights of token id t, and the part of them (a slice) where the entry
+        has the token in a title, question or keyword."""
+        a, b = int(self.post_ptr[t]), int(self.post_ptr[t + 1])
+        return self.post_ids[a:b], self.post_w[a:b], slice(0, int(self.post_nshort[t]))
 
     def words_of(self, e: int) -> set[str]:
         """The words of entry e (all fields)."""
@@ -288,7 +330,7 @@ class EntryIndex:
 
     def topic_words(self) -> list[str]:
         """The words of titles, questions and keywords, sorted."""
-        return [self.vocab[t] for t in np.flatnonzero(self.topic).tolist()]
+        return [self.vocab[t] for t in np.flatnonzero(self.post_nshort).tolist()]
 
     def phrasings_with(self, tokens, entries: np.ndarray) -> dict[int, list[int]]:
         """For each of `entries` (a boolean mask), the ids of its phrasings that contain any of `tokens`."""
@@ -308,10 +350,14 @@ class EntryIndex:
     def phrasing(self, k: int) -> list[int]:
         return self.phr_toks[self.phr_tok_ptr[k]:self.phr_tok_ptr[k + 1]].tolist()
 
+    def factor(self, k: int) -> float:
+        """Phrasing k's factor (a title's, a name's, a question's or a keyword's)."""
+        return float(self.factors[self.phr_kind[k]])
+
 
 # --- persistence -----------------------------------------------------------------------------
 
-FORMAT_VERSION = "diaspora-bot-index-2"
+FORMAT_VERSION = "diaspora-bot-index-3"
 KEEP_CACHED = 3  # index files kept in a cache folder (the newest by use)
 _CODE = ("text.py", "index.py", "matcher.py", "romanize.py", "scope.py")
 

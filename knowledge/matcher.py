@@ -614,7 +614,7 @@ class Matcher:
                 continue
             recall /= total_w
             precision = sum(idf[t] * s for t, s in matched_p.items()) / float(index.phr_weight[k])
-            f1 = min(1.0, float(index.phr_factor[k]) * 2 * precision * recall / (precision + recall))
+            f1 = min(1.0, index.factor(k) * 2 * precision * recall / (precision + recall))
             if f1 > best:
                 best, second = f1, best
             elif f1 > second:

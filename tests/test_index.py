@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,3 +185,66 @@ def test_a_taught_phrasing_retokenises_one_entry_and_answers_as_a_full_rebuild(k
     questions.append("how do i renew my khmer id card from korea")
     for q in questions:
         assert derived.match(q) == full.match(q), q
+
+
+# --- the compact arrays -------------------------------------------------------------------------
+
+def test_each_integer_array_takes_the_narrowest_type_its_values_fit():
+    from knowledge.index import narrow
+
+    assert narrow(np.array([0, 255])).dtype == np.uint8
+    assert narrow(np.array([0, 256])).dtype == np.uint16
+    assert narrow(np.array([65_535])).dtype == np.uint16
+    assert narrow(np.array([65_536])).dtype == np.uint32
+    assert narrow(np.array([2**32])).dtype == np.int64
+    assert narrow(np.zeros(0, dtype=np.int64)).dtype == np.uint8
+    assert narrow(np.array([70_000, 3])).tolist() == [70_000, 3]
+
+
+def test_an_index_past_16_bits_of_entries_and_words_keeps_every_id():
+    """70,000 entries, each with a word of its own: entry and token ids need 32 bits, and the
+    postings, the rows and the phrasings still name the right entries and words."""
+    from knowledge.index import EntryIndex
+
+    n = 70_000
+    rows = [([(("shared", f"w{e:05d}"), 1.0)], [f"w{e:05d}", f"w{e:05d}", "answer"]) for e in range(n)]
+    index = EntryIndex.build(iter(rows))
+    assert len(index.vocab) == n + 2
+    assert index.post_ids.dtype == np.uint32 and index.ent_toks.dtype == np.uint32
+    assert index.phr_toks.dtype == np.uint32 and index.tp_ids.dtype == np.uint32
+    ids, weights, short = index.postings(index.ids["shared"])
+    assert ids.tolist() == list(range(n)) and ids[short].tolist() == list(range(n))
+    last = f"w{n - 1:05d}"
+    ids, weights, short = index.postings(index.ids[last])
+    assert ids.tolist() == [n - 1] and ids[short].tolist() == [n - 1]
+    assert index.postings(index.ids["answer"])[0][index.postings(index.ids["answer"])[2]].tolist() == []
+    assert index.row(n - 1) == rows[n - 1]
+    assert index.words_of(n - 1) == {"shared", "answer", last}
+    mask = np.zeros(n, dtype=bool)
+    mask[[0, n - 1]] = True
+    assert index.phrasings_with({index.ids[last], index.ids["shared"]}, mask) == {0: [0], n - 1: [n - 1]}
+    assert float(index.phr_weight[n - 1]) == index.idf_list[index.ids["shared"]] + index.idf_list[index.ids[last]]
+
+
+def test_the_short_field_postings_are_the_entries_with_the_word_in_a_phrasing(matcher):
+    index = matcher._index
+    in_phrasings = {}
+    for e in range(index.n_entries):
+        for k in range(int(index.phr_entry_ptr[e]), int(index.phr_entry_ptr[e + 1])):
+            for t in index.phrasing(k):
+                in_phrasings.setdefault(t, set()).add(e)
+    for t in range(len(index.vocab)):
+        ids, _, short = index.postings(t)
+        assert sorted(ids[short].tolist()) == sorted(in_phrasings.get(t, ())), index.vocab[t]
+        assert sorted(ids.tolist()) == sorted(set(ids.tolist()))  # an entry once per word
+    assert index.topic_words() == sorted(index.vocab[t] for t in in_phrasings)
+
+
+def test_a_word_longer_than_any_length_type_is_compared_without_overflow():
+    """Word lengths are stored in 8 bits: a 300-letter question word or a 255-letter known word
+    must neither wrap nor overflow in the length bounds."""
+    words = sorted(["passport", "x" * 255])
+    index = SimilarWords(words)
+    for token in ("p" * 300, "x" * 254, "x" * 300):
+        for cutoff in (0, 80):
+            assert index.extract(token, cutoff, 3) == scan(token, words, cutoff, 3), (token[:3], cutoff)
