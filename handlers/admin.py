@@ -32,7 +32,7 @@ from bot.services import Services
 from bot.texts import t
 from bot.yamlio import dump_yaml
 from knowledge.labels import button_label
-from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_data, load_path, load_text
+from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_path, load_text, with_entry
 from knowledge.schema import LANGS, KnowledgeBase
 from storage.audit import insert_action
 from storage.revisions import RevisionNotFound
@@ -507,25 +507,25 @@ def _teach_lang(lang: str) -> str:
 
 def add_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> KnowledgeBase | None:
     """A copy of `kb` where `entry_id` has `question` as an alternate question in `lang`."""
-    data = kb.to_data()
-    for entry in data["entries"]:
-        if entry["id"] == entry_id:
-            qs = entry.setdefault("questions", {}).setdefault(_teach_lang(lang), [])
-            if question not in qs:
-                qs.append(question)
-            return load_data(data, "teach")
-    return None
+    entry = kb.get(entry_id)
+    if entry is None:
+        return None
+    data = entry.to_data()
+    qs = data.setdefault("questions", {}).setdefault(_teach_lang(lang), [])
+    if question not in qs:
+        qs.append(question)
+    return with_entry(kb, data, "teach")
 
 
 def remove_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> KnowledgeBase | None:
     """A copy of `kb` without `question` among `entry_id`'s questions in `lang`; None if it is not there."""
-    data = kb.to_data()
-    for entry in data["entries"]:
-        qs = entry.get("questions", {}).get(_teach_lang(lang), [])
-        if entry["id"] == entry_id and question in qs:
-            qs.remove(question)
-            return load_data(data, "undo")
-    return None
+    entry = kb.get(entry_id)
+    data = entry.to_data() if entry is not None else {}
+    qs = data.get("questions", {}).get(_teach_lang(lang), [])
+    if question not in qs:
+        return None
+    qs.remove(question)
+    return with_entry(kb, data, "undo")
 
 
 @admin_only

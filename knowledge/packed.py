@@ -124,6 +124,14 @@ class PackedEntries(Sequence[Entry]):
                 cached = self._cache.get(i)
             yield cached if cached is not None else self._read(i)
 
+    def replaced(self, i: int, entry: Entry) -> PackedEntries:
+        """A copy with entry `i` replaced; the other entries' packs are shared, not made again."""
+        copy = PackedEntries()
+        copy._packs, copy.ids, copy.kinds = list(self._packs), list(self.ids), list(self.kinds)
+        copy._packs[i] = _compress(canonical_json(entry.to_data()))
+        copy.ids[i], copy.kinds[i] = entry.id, entry.kind
+        return copy
+
     def json(self, i: int) -> bytes:
         """Entry `i`'s canonical JSON (`canonical_json(entry.to_data())`)."""
         return _decompress(self._packs[i])

@@ -125,6 +125,10 @@ class KnowledgeBase:
         i = self._by_id.get(entry_id)  # type: ignore[attr-defined]
         return None if i is None else self.entries[i]
 
+    def index(self, entry_id: str) -> int | None:
+        """The position of the entry with this id, or None."""
+        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
     def __contains__(self, entry_id: str) -> bool:
         return entry_id in self._by_id  # type: ignore[attr-defined]
 

@@ -44,3 +44,19 @@ def test_only_the_last_entries_read_are_kept_as_objects(kb, monkeypatch):
         entries[i]
     assert entries[0] == first and entries[0] is not first  # made again after being dropped
     assert list(entries) == list(tuple(kb.entries)[:10])
+
+
+def test_one_entry_replaced_is_validated_and_the_others_shared(kb):
+    from knowledge.loader import KnowledgeBaseInvalid, load_data, with_entry
+    entry = kb.entries[4]
+    data = entry.to_data()
+    data["questions"]["en"] = list(data["questions"].get("en", ())) + ["a new way to ask"]
+    taught = with_entry(kb, data)
+    assert taught.get(entry.id).questions["en"][-1] == "a new way to ask"
+    assert taught == load_data({**kb.to_data(), "entries": [data if e["id"] == entry.id else e
+                                                             for e in kb.to_data()["entries"]]})
+    assert taught.entries._packs[5] is kb.entries._packs[5]  # not compressed again
+    with pytest.raises(KnowledgeBaseInvalid, match="related id 'nowhere'"):
+        with_entry(kb, {**data, "related": ["nowhere"]})
+    with pytest.raises(KnowledgeBaseInvalid, match="kind"):
+        with_entry(kb, {**data, "kind": "rumour"})
