@@ -135,6 +135,29 @@ class SimilarWords:
 K1, B = 1.2, 0.75  # BM25
 
 
+BLOCK = 1 << 16  # pairs per step of the build's vectorised passes (bounded temporaries)
+
+
+def _grouped(keys: np.ndarray, n_keys: int, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The CSR offsets of `keys` (each below n_keys) and each column reordered by key, stably: what
+    indexing with np.argsort(keys, kind="stable") gives, made a block at a time, so that no
+    permutation of the full length (at 10,000 entries, 16 MB of int64) is ever held."""
+    counts = np.bincount(keys, minlength=n_keys)
+    ptr = _pointers(counts)
+    cursor = ptr[:-1].astype(np.int64)  # the next free place of each key
+    out = [np.empty(len(keys), dtype=c.dtype) for c in columns]
+    for a in range(0, len(keys), BLOCK):
+        order = np.argsort(keys[a:a + BLOCK], kind="stable")
+        block = keys[a:a + BLOCK][order]
+        here = np.bincount(block, minlength=n_keys)
+        first = np.cumsum(here) - here  # where each key's run starts in the sorted block
+        to = cursor[block] + (np.arange(len(block)) - first[block])
+        for column, grouped in zip(columns, out):
+            grouped[to] = column[a:a + BLOCK][order]
+        cursor += here
+    return ptr, out
+
+
 def _phrasing_weights(idf: np.ndarray, toks: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     """Each phrasing's summed IDF, added position by position: the same additions, in the same
     order, as sum() over each phrasing (float64, like the IDFs)."""
@@ -212,10 +235,11 @@ class EntryIndex:
     def _build(cls, entries) -> "EntryIndex":
         from array import array
         ids: dict[str, int] = {}
-        pair_entry, pair_tok, pair_tf, pair_short = array("i"), array("i"), array("i"), array("b")
-        ent_ptr = array("q", [0])
+        # Per (entry, token) pair: the token, its count, whether a phrasing has it; entries in order.
+        pair_tok, pair_tf, pair_short = array("i"), array("i"), array("b")
+        ent_ptr, ent_length = array("q", [0]), array("q")
         phr_entry_ptr, phr_tok_ptr, phr_toks, phr_factor = array("q", [0]), array("q", [0]), array("i"), array("d")
-        for e, (phrasings, answer) in enumerate(entries):
+        for phrasings, answer in entries:
             counts: dict[int, int] = {}
             short: set[int] = set()
             for tokens, factor in phrasings:
@@ -229,75 +253,73 @@ class EntryIndex:
             for t, tf in Counter(answer).items():  # counted in C; first occurrences keep their order
                 k = ids.setdefault(t, len(ids))
                 counts[k] = counts.get(k, 0) + tf
-            pair_entry.extend(array("i", [e]) * len(counts))
             pair_tok.extend(counts.keys())
             pair_tf.extend(counts.values())
             pair_short.extend(map(short.__contains__, counts))
             ent_ptr.append(len(pair_tok))
+            ent_length.append(sum(counts.values()))
             phr_entry_ptr.append(len(phr_factor))
-        n = len(ent_ptr) - 1
+        n = len(ent_length)
         vocab = sorted(ids)
-        remap = np.empty(len(ids), dtype=np.int32)
-        remap[[ids[w] for w in vocab]] = np.arange(len(vocab), dtype=np.int32)
+        remap = np.empty(len(ids), dtype=np.int64)
+        remap[[ids[w] for w in vocab]] = np.arange(len(vocab))
+        remap = narrow(remap)
         del ids
-        p_entry = np.frombuffer(pair_entry, dtype=np.int32)
-        # Each buffer is let go as soon as its array is made (at 10,000 entries, millions of pairs).
-        p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)] if len(pair_tok) else np.zeros(0, np.int32)
+        # Each buffer becomes a narrow array and is let go at once (at 10,000 entries, 2 million pairs).
+        ent_ptr_a = narrow(np.frombuffer(ent_ptr, dtype=np.int64)).copy()
+        p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)]
         del pair_tok
-        p_tf = np.frombuffer(pair_tf, dtype=np.int32)
+        p_tf = narrow(np.frombuffer(pair_tf, dtype=np.int32)).copy()
+        del pair_tf
         p_short = np.frombuffer(pair_short, dtype=np.int8).astype(bool)
         del pair_short
-        ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)] if len(phr_toks) else np.zeros(0, np.int32)
+        ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)]
         del phr_toks
-        ph_tok_ptr = np.frombuffer(phr_tok_ptr, dtype=np.int64)
+        ph_tok_ptr = narrow(np.frombuffer(phr_tok_ptr, dtype=np.int64)).copy()
+        del phr_tok_ptr
+        p_entry = np.repeat(narrow(np.arange(n)), np.diff(ent_ptr_a))
         df = np.bincount(p_tok, minlength=len(vocab)).tolist()
         n_ = max(n, 1)
         idf_list = [math.log(1 + n_ / d) for d in df]
         idf = np.array(idf_list, dtype=np.float64)
-        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)).
-        lengths = np.bincount(p_entry, weights=p_tf, minlength=n).astype(np.int64).tolist()
+        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
+        # in the same order of operations (the same float results), a block of pairs at a time.
+        lengths = ent_length.tolist()
         avg = sum(lengths) / n_ if lengths else 1.0
         norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
-        # In place, in the same order of operations (the same float results), with two
-        # temporaries of the pairs' length instead of five.
-        tf = p_tf.astype(np.float64)
-        weight64 = idf[p_tok]
-        weight64 *= tf
-        weight64 *= K1 + 1
-        denominator = norm[p_entry]
-        denominator += tf
-        del tf
-        weight64 /= denominator
-        del denominator
-        weight = weight64.astype(np.float32)
-        ent_tf = narrow(p_tf)
-        del weight64, p_tf, pair_tf
+        weight = np.empty(len(p_tok), dtype=np.float32)
+        for a in range(0, len(p_tok), BLOCK):
+            tf = p_tf[a:a + BLOCK].astype(np.float64)
+            weight64 = idf[p_tok[a:a + BLOCK]]
+            weight64 *= tf
+            weight64 *= K1 + 1
+            denominator = norm[p_entry[a:a + BLOCK]]
+            denominator += tf
+            weight64 /= denominator
+            weight[a:a + BLOCK] = weight64
         # By token, the entries with it in a short field first (a slice, where a mask would cost a
-        # byte per posting); pairs come entry by entry, so a stable sort keeps entries ascending.
-        key = p_tok.astype(np.int64) * 2
+        # byte per posting), then the others, each part in entry order: grouped by token * 2 + 1
+        # for a posting outside short fields.
+        key = p_tok.astype(narrow(np.array([2 * len(vocab)])).dtype)
+        key *= 2
         key += ~p_short
-        order = np.argsort(key, kind="stable")
-        del key
-        post_ids, post_w = narrow(p_entry[order]), weight[order]
-        del order, weight, p_entry, pair_entry
-        post_ptr = _pointers(np.bincount(p_tok, minlength=len(vocab)))
-        post_nshort = narrow(np.bincount(p_tok[p_short], minlength=len(vocab)))
         del p_short
+        key_ptr, (post_ids, post_w) = _grouped(key, 2 * len(vocab), p_entry, weight)
+        del key, p_entry, weight
+        post_ptr = key_ptr[0::2].copy()
+        post_nshort = narrow(np.diff(key_ptr)[0::2])
         # The phrasings containing each token (ascending).
-        phr_of = np.repeat(np.arange(len(ph_tok_ptr) - 1, dtype=np.int64), np.diff(ph_tok_ptr))
-        tp_ids = narrow(phr_of[np.argsort(ph_toks, kind="stable")])  # phr_of is ascending
+        phr_of = np.repeat(narrow(np.arange(len(ph_tok_ptr) - 1)), np.diff(ph_tok_ptr))
+        tp_ptr, (tp_ids,) = _grouped(ph_toks, len(vocab), phr_of)
         del phr_of
-        tp_ptr = _pointers(np.bincount(ph_toks, minlength=len(vocab)))
         factors, phr_kind = np.unique(np.frombuffer(phr_factor, dtype=np.float64), return_inverse=True)
         arrays = {
             "idf": idf, "post_ptr": post_ptr, "post_ids": post_ids, "post_w": post_w, "post_nshort": post_nshort,
-            "ent_ptr": narrow(np.frombuffer(ent_ptr, dtype=np.int64)), "ent_toks": narrow(p_tok), "ent_tf": ent_tf,
-            "phr_entry_ptr": narrow(np.frombuffer(phr_entry_ptr, dtype=np.int64)),
-            "phr_tok_ptr": narrow(ph_tok_ptr), "phr_toks": narrow(ph_toks),
-            "phr_kind": narrow(phr_kind.reshape(-1)), "factors": factors, "tp_ptr": tp_ptr, "tp_ids": tp_ids,
+            "ent_ptr": ent_ptr_a, "ent_toks": p_tok, "ent_tf": p_tf,
+            "phr_entry_ptr": narrow(np.frombuffer(phr_entry_ptr, dtype=np.int64)).copy(),
+            "phr_tok_ptr": ph_tok_ptr, "phr_toks": ph_toks, "phr_kind": narrow(phr_kind.reshape(-1)),
+            "factors": factors, "tp_ptr": tp_ptr, "tp_ids": tp_ids,
         }
-        # No array may share the memory of the build's buffers (narrow() does not copy a type it keeps).
-        arrays = {name: a if a.flags.owndata else a.copy() for name, a in arrays.items()}
         return cls(arrays, vocab)
 
     def row(self, e: int) -> tuple[list[tuple[tuple[str, ...], float]], list[str]]:

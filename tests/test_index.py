@@ -248,3 +248,13 @@ def test_a_word_longer_than_any_length_type_is_compared_without_overflow():
     for token in ("p" * 300, "x" * 254, "x" * 300):
         for cutoff in (0, 80):
             assert index.extract(token, cutoff, 3) == scan(token, words, cutoff, 3), (token[:3], cutoff)
+
+
+def test_an_index_of_no_entries_or_of_entries_without_words_is_empty_not_an_error():
+    from knowledge.index import EntryIndex
+
+    assert EntryIndex.build(iter([])).n_entries == 0
+    index = EntryIndex.build(iter([([], []), ([(("visa",), 1.0)], []), ([], [])]))
+    assert index.n_entries == 3 and index.vocab == ["visa"]
+    assert index.postings(0)[0].tolist() == [1] and index.words_of(0) == set() and index.row(2) == ([], [])
+    assert index.row(1) == ([(("visa",), 1.0)], [])
