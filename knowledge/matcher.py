@@ -74,6 +74,7 @@ CANDIDATES = 200  # entries, by BM25, that the finer signals are computed for
 UNKNOWN_WEIGHT = 1.5  # a word the knowledge base has never seen weighs more than its rarest word
 NAME_FACTOR = 1.1
 _NAME_END = re.compile(r"\s*[:(：៖]")
+_SYLLABLE_START = re.compile("[\u1780-\u17b3]")  # a Khmer consonant or independent vowel
 
 GREETINGS = frozenset("""
 hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir coucou allo
@@ -386,9 +387,34 @@ class Matcher:
             if token in self._vocab_set or not KHMER_RE.fullmatch(token) or token in _everyday_khmer():
                 out.append(token)
                 continue
+            parts = self._known_parts(token)
+            if parts is not None:
+                out.extend(parts)
+                continue
             alike = self._roman.khmer_alike(token)
             out.extend(self._tokens(alike) if alike else [token])
         return out
+
+    def _known_parts(self, token: str) -> list[str] | None:
+        """An unknown Khmer token that is known words and stop words run together, as the segmenter
+        leaves some ("នាំទៅ" bring + to, "ចង់បាន" want + get): its known words (no stop word), or
+        None when it is not made of them. Each part starts a syllable (a consonant or an
+        independent vowel); the split with the fewest parts wins."""
+        n = len(token)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(2, n + 1):
+            for start in range(end - 2, -1, -1):
+                prefix = best[start]
+                if prefix is None or not _SYLLABLE_START.match(token, start):
+                    continue
+                part = token[start:end]
+                if (part in self._vocab_set or part in STOPWORDS) and (
+                        best[end] is None or len(prefix) + 1 < len(best[end])):
+                    best[end] = prefix + [part]
+        if best[n] is None or len(best[n]) < 2:
+            return None
+        return [p for p in best[n] if p not in STOPWORDS]
 
     def _unknown_weight(self, token: str) -> float:
         """The weight of a word the index does not know: an everyday Khmer word (of the romanized

@@ -9,7 +9,7 @@ import pytest
 from bot.evaluate import evaluate, load_cases
 from knowledge.loader import load_text
 from knowledge.matcher import Matcher
-from knowledge.text import normalize
+from knowledge.text import normalize, tokenize
 
 
 @pytest.mark.parametrize("question, entry_id", [
@@ -189,6 +189,22 @@ def test_a_place_as_subject_does_not_hide_a_question_about_cambodians():
 ])
 def test_a_word_typed_in_two_parts_is_one_word(matcher, split, whole):
     assert matcher._query_tokens(matcher.rewrite(split)[0]) == matcher._query_tokens(whole)
+
+
+def test_khmer_words_the_segmenter_leaves_together_are_read_apart(matcher):
+    # "នាំទៅ" (bring + to) and "សិស្សសាលា" (student + school) are not words of the index; their parts are.
+    assert "នាំទៅ" not in matcher._vocab_set and "សិស្សសាលា" not in matcher._vocab_set
+    assert matcher._known_parts("នាំទៅ") == ["នាំ"]
+    assert matcher._known_parts("សិស្សសាលា") == ["សិស្ស", "សាលា"]
+    assert matcher._known_parts("ចង់បាន") == []  # want + get: stop words only
+    assert matcher._known_parts("ថ្ងៃស្អែក") is None  # tomorrow: "ស្អែក" is unknown, the whole stays unknown
+    tokens = matcher._query_tokens("មេខ្យល់ថាអាចនាំទៅថៃអត់លិខិត")
+    assert "នាំ" in tokens and "នាំទៅ" not in tokens
+
+
+def test_khmer_function_words_are_stop_words_like_their_english_forms():
+    # with, by, for, if, but: stop words in English, so in Khmer too.
+    assert tokenize("ជាមួយ ដោយ សម្រាប់ បើ ប៉ុន្តែ") == []
 
 
 def test_an_everyday_word_the_knowledge_base_lacks_weighs_less_than_an_unknown_topic(matcher):
