@@ -72,6 +72,9 @@ ANSWER_COVER_DISCOUNT = 0.85
 KEYWORD_FACTOR = 0.9
 CANDIDATES = 200  # entries, by BM25, that the finer signals are computed for
 UNKNOWN_WEIGHT = 1.5  # a word the knowledge base has never seen weighs more than its rarest word
+# The chance signal, in nats: the log of how many entries would share the matched words by chance,
+# bounded to this many nats either way (e^5: about 150 times more, or fewer, than one entry).
+CHANCE_NATS = 5.0
 NAME_FACTOR = 1.1
 _NAME_END = re.compile(r"\s*[:(：៖]")
 _SYLLABLE_START = re.compile("[\u1780-\u17b3]")  # a Khmer consonant or independent vowel
@@ -541,8 +544,8 @@ class Matcher:
         return self._scopes[i]
 
     def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, ...]], float, float]:
-        """(phrase, coverage, normalised BM25, missed share, second phrase) of the entries that may rank in the top `limit`,
-        and how much of the question the index does not know (by IDF weight, by words).
+        """(phrase, coverage, normalised BM25, missed share, second phrase, chance) of the entries that may rank in the
+        top `limit`, and how much of the question the index does not know (by IDF weight, by words).
 
         BM25 comes from the inverted index; coverage is computed for the CANDIDATES best entries
         by BM25. The phrase signal, the costly one, is computed best-first by an upper bound (a
@@ -588,23 +591,29 @@ class Matcher:
             q_short += w * hit_short
             q_all += w * hit_all
         bounds = []
+        log_n = math.log(self._n)
         for i, bm, qs, qa in zip(hit.tolist(), scores[hit].tolist(), q_short[hit].tolist(), q_all[hit].tolist()):
             recall = qs / total_w
             cover = max(recall, ANSWER_COVER_DISCOUNT * qa / total_w)
             phrase_bound = min(1.0, NAME_FACTOR * 2 * recall / (1 + recall)) if recall else 0.0
             missed = max(0.0, 1.0 - qa / known_w)  # known words of the question this entry never uses
-            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed))
+            # The matched words' IDF sum is, in nats, how rare an entry with all of them is
+            # (IDF = log(N/df), words taken as independent): against log N, whether the knowledge
+            # base is expected to hold such an entry by chance. A large one of look-alike entries
+            # does, for a question of common words; a few distinct entries do not.
+            chance = max(-1.0, min(1.0, (log_n - qa) / CHANCE_NATS))
+            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed, chance))
         bounds.sort(reverse=True)
         candidates = np.zeros(n, dtype=bool)
         candidates[hit] = True
         touched = index.phrasings_with({w for exp in expansions for w in exp}, candidates)
-        out: dict[int, tuple[float, float, float]] = {}
+        out: dict[int, tuple[float, ...]] = {}
         exact: list[float] = []
-        for bound, i, cover, bm, missed in bounds:
+        for bound, i, cover, bm, missed, chance in bounds:
             if len(exact) >= limit and bound < exact[limit - 1]:
                 break
             phrase, phrase2 = self._best_phrase(touched.get(i, ()), expansions, weights, total_w)
-            out[i] = (phrase, cover, bm, missed, phrase2)
+            out[i] = (phrase, cover, bm, missed, phrase2, chance)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
         return out, unknown_share, unknown_words
@@ -734,10 +743,11 @@ def _signal_vector(features: tuple[float, ...], margin: float, spread: float, un
     """The confidence model's inputs. `margin` is the lead over the best rival; `spread`, over the
     second-best: where many entries match about as well (a large knowledge base of look-alike
     entries), none of them is outstanding, whatever its own signals. The last input is the
-    entry's second-best phrasing."""
-    phrase, cover, bm25, missed, phrase2 = features
+    entry's second-best phrasing, then the chance of a look-alike (see `features`): the same signals
+    mean less in a knowledge base large enough to hold an entry with those words by chance."""
+    phrase, cover, bm25, missed, phrase2, chance = features
     return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover, missed,
-            spread / 100.0, phrase2]
+            spread / 100.0, phrase2, chance]
 
 
 def decide(reading: Reading, calibration: Calibration) -> MatchResult:

@@ -358,3 +358,19 @@ def test_eval_reports_khmer_script_questions_apart(kb, tmp_path):
     report = evaluate(Matcher(kb), load_cases(cases))
     assert report["khmer_script"] == {"correct": 1, "total": 1, "accuracy": 1.0}
     assert "Khmer script (questions in Khmer letters, any kind): accuracy 1.000 (1/1)" in format_report(report)
+
+
+def test_a_look_alike_is_likelier_by_chance_in_a_large_knowledge_base(kb, matcher):
+    # The same question and entry: among many entries that also speak of passports and fees, the
+    # words it shares with the question say less (the "chance" signal, last of the features).
+    from knowledge.schema import Entry, KnowledgeBase, Source
+    filler = tuple(Entry(id=f"filler-{i}", kind="fact", title={"en": f"passport fee form {i}"},
+                         answer={"en": "a passport and a fee"}, questions={"en": ("passport fee",)},
+                         keywords={}, sources=(Source("generated", "https://example.org/"),))
+                   for i in range(40))
+    large = Matcher(KnowledgeBase(kb.entries + filler, kb.synonyms))
+    fee = next(i for i, e in enumerate(kb.entries) if e.id == "subdecree-68-2009")
+    tokens = matcher._query_tokens("passport fee")
+    small_chance = matcher.features(tokens, 60)[0][fee][-1]
+    large_chance = large.features(tokens, 60)[0][fee][-1]
+    assert small_chance < large_chance
