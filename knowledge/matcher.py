@@ -83,6 +83,7 @@ CHANCE_NATS = 5.0
 NAME_FACTOR = 1.1
 _NAME_END = re.compile(r"\s*[:(：៖]")
 _SYLLABLE_START = re.compile("[\u1780-\u17b3]")  # a Khmer consonant or independent vowel
+MAX_PART = 32  # letters: the longest Khmer word of the bundled knowledge base has 20
 
 GREETINGS = frozenset("""
 hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir coucou allo
@@ -407,12 +408,13 @@ class Matcher:
         """An unknown Khmer token that is known words and stop words run together, as the segmenter
         leaves some ("នាំទៅ" bring + to, "ចង់បាន" want + get): its known words (no stop word), or
         None when it is not made of them. Each part starts a syllable (a consonant or an
-        independent vowel); the split with the fewest parts wins."""
+        independent vowel) and is at most MAX_PART letters long (a long message costs no more than a
+        short one per letter); the split with the fewest parts wins."""
         n = len(token)
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
         for end in range(2, n + 1):
-            for start in range(end - 2, -1, -1):
+            for start in range(end - 2, max(-1, end - MAX_PART - 1), -1):
                 prefix = best[start]
                 if prefix is None or not _SYLLABLE_START.match(token, start):
                     continue
