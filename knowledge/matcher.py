@@ -20,13 +20,18 @@ signals:
 Typos are absorbed before scoring: a word unknown to the index (and not a correctly spelt English
 word: "police" is not "policy") is mapped to the known words within a small edit distance
 (rapidfuzz, on the few words a bigram index lets through: index.py), Khmer included, with a similarity that discounts it. Khmer is segmented with
-khmercut. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
+khmercut; a Khmer word of a question that the index does not know but that is known words and stop
+words run together (the segmenter leaves some runs whole: "នាំទៅ" bring + to) is read as its known
+words. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
 questions alike.
 
 The best entries are checked for scope (scope.py): one about another place, people or year than
 the question ("a Thai passport", "remittances in Myanmar") is never the answer, only a choice
-marked with what it is not about. The decision (`decide`) turns the signals into a confidence
-with a logistic model whose weights and threshold live in calibration.json, fitted by
+marked with what it is not about. The decision (`decide`) turns the signals, the margins over
+the rivals and how likely a look-alike is (the IDF sum of the words an entry shares with the
+question against the log of the number of entries: a large knowledge base of look-alike entries
+holds one by chance for a question of common words, a few distinct entries do not) into a
+confidence with a logistic model whose weights and threshold live in calibration.json, fitted by
 fitting.py for the cost of a confident wrong answer: answer, "did you mean", or "I don't know".
 """
 
@@ -78,6 +83,7 @@ CHANCE_NATS = 5.0
 NAME_FACTOR = 1.1
 _NAME_END = re.compile(r"\s*[:(：៖]")
 _SYLLABLE_START = re.compile("[\u1780-\u17b3]")  # a Khmer consonant or independent vowel
+MAX_PART = 32  # letters: the longest Khmer word of the bundled knowledge base has 20
 
 GREETINGS = frozenset("""
 hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir coucou allo
@@ -402,12 +408,13 @@ class Matcher:
         """An unknown Khmer token that is known words and stop words run together, as the segmenter
         leaves some ("នាំទៅ" bring + to, "ចង់បាន" want + get): its known words (no stop word), or
         None when it is not made of them. Each part starts a syllable (a consonant or an
-        independent vowel); the split with the fewest parts wins."""
+        independent vowel) and is at most MAX_PART letters long (a long message costs no more than a
+        short one per letter); the split with the fewest parts wins."""
         n = len(token)
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
         for end in range(2, n + 1):
-            for start in range(end - 2, -1, -1):
+            for start in range(end - 2, max(-1, end - MAX_PART - 1), -1):
                 prefix = best[start]
                 if prefix is None or not _SYLLABLE_START.match(token, start):
                     continue
