@@ -138,6 +138,31 @@ K1, B = 1.2, 0.75  # BM25
 BLOCK = 1 << 16  # pairs per step of the build's vectorised passes (bounded temporaries)
 
 
+class _Spilled:
+    """Integers gathered in an array.array and moved, a block at a time, into narrow numpy parts:
+    a build holds 1 or 2 bytes per token id or count instead of 4."""
+
+    def __init__(self, code: str):
+        from array import array
+        self.buffer = array(code)
+        self.parts: list[np.ndarray] = []
+        self.spilled = 0  # values moved to parts
+
+    def spill(self) -> None:
+        self.parts.append(narrow(np.frombuffer(self.buffer, dtype=np.dtype(self.buffer.typecode))))
+        self.spilled += len(self.buffer)
+        del self.buffer[:]
+
+    def take(self, remap: np.ndarray | None = None) -> np.ndarray:
+        """All the values (through `remap`, where given) in one narrow array; the parts let go."""
+        self.spill()
+        parts, self.parts = self.parts, []
+        if remap is not None:
+            for i, part in enumerate(parts):
+                parts[i] = remap[part]
+        return narrow(np.concatenate(parts))
+
+
 def _grouped(keys: np.ndarray, n_keys: int, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """The CSR offsets of `keys` (each below n_keys) and each column reordered by key, stably: what
     indexing with np.argsort(keys, kind="stable") gives, made a block at a time, so that no
@@ -160,13 +185,16 @@ def _grouped(keys: np.ndarray, n_keys: int, *columns: np.ndarray) -> tuple[np.nd
 
 def _phrasing_weights(idf: np.ndarray, toks: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     """Each phrasing's summed IDF, added position by position: the same additions, in the same
-    order, as sum() over each phrasing (float64, like the IDFs)."""
-    sizes = np.diff(ptr)
-    weights = np.zeros(len(sizes), dtype=np.float64)
-    starts = ptr[:-1]
-    for pos in range(int(sizes.max()) if len(sizes) else 0):
-        longer = np.flatnonzero(sizes > pos)
-        weights[longer] += idf[toks[starts[longer] + pos]]  # a position inside the array: no wrap
+    order, as sum() over each phrasing (float64, like the IDFs). A block of phrasings at a time,
+    so that loading an index holds no temporary of all the phrasings' length."""
+    weights = np.zeros(len(ptr) - 1, dtype=np.float64)
+    for a in range(0, len(weights), BLOCK):
+        starts = ptr[a:a + BLOCK + 1]
+        sizes = np.diff(starts)
+        block = weights[a:a + BLOCK]
+        for pos in range(int(sizes.max()) if len(sizes) else 0):
+            longer = np.flatnonzero(sizes > pos)
+            block[longer] += idf[toks[starts[longer] + pos]]  # a position inside the array: no wrap
     return weights
 
 
@@ -196,7 +224,7 @@ class EntryIndex:
         self._check_structure()
         self.ids = {w: i for i, w in enumerate(vocab)}
         self.idf_list: list[float] = self.idf.tolist()
-        self.phr_entry = narrow(np.repeat(np.arange(self.n_entries, dtype=np.int64), np.diff(self.phr_entry_ptr)))
+        self.phr_entry = np.repeat(narrow(np.arange(self.n_entries)), np.diff(self.phr_entry_ptr))
         self.phr_weight = _phrasing_weights(self.idf, self.phr_toks, self.phr_tok_ptr)
 
     def _check_structure(self) -> None:
@@ -236,9 +264,10 @@ class EntryIndex:
         from array import array
         ids: dict[str, int] = {}
         # Per (entry, token) pair: the token, its count, whether a phrasing has it; entries in order.
-        pair_tok, pair_tf, pair_short = array("i"), array("i"), array("b")
+        toks, tfs, shorts, words = _Spilled("i"), _Spilled("i"), _Spilled("b"), _Spilled("i")
+        pair_tok, pair_tf, pair_short, phr_toks = toks.buffer, tfs.buffer, shorts.buffer, words.buffer
         ent_ptr, ent_length = array("q", [0]), array("q")
-        phr_entry_ptr, phr_tok_ptr, phr_toks, phr_factor = array("q", [0]), array("q", [0]), array("i"), array("d")
+        phr_entry_ptr, phr_tok_ptr, phr_factor = array("q", [0]), array("q", [0]), array("d")
         for phrasings, answer in entries:
             counts: dict[int, int] = {}
             short: set[int] = set()
@@ -248,7 +277,7 @@ class EntryIndex:
                 for k in ks:
                     counts[k] = counts.get(k, 0) + 1
                 short.update(ks)
-                phr_tok_ptr.append(len(phr_toks))
+                phr_tok_ptr.append(words.spilled + len(phr_toks))
                 phr_factor.append(factor)
             for t, tf in Counter(answer).items():  # counted in C; first occurrences keep their order
                 k = ids.setdefault(t, len(ids))
@@ -256,47 +285,29 @@ class EntryIndex:
             pair_tok.extend(counts.keys())
             pair_tf.extend(counts.values())
             pair_short.extend(map(short.__contains__, counts))
-            ent_ptr.append(len(pair_tok))
+            ent_ptr.append(toks.spilled + len(pair_tok))
             ent_length.append(sum(counts.values()))
             phr_entry_ptr.append(len(phr_factor))
+            if len(pair_tok) >= BLOCK:
+                toks.spill(), tfs.spill(), shorts.spill()
+            if len(phr_toks) >= BLOCK:
+                words.spill()
         n = len(ent_length)
         vocab = sorted(ids)
         remap = np.empty(len(ids), dtype=np.int64)
         remap[[ids[w] for w in vocab]] = np.arange(len(vocab))
         remap = narrow(remap)
         del ids
-        # Each buffer becomes a narrow array and is let go at once (at 10,000 entries, 2 million pairs).
-        ent_ptr_a = narrow(np.frombuffer(ent_ptr, dtype=np.int64)).copy()
-        p_tok = remap[np.frombuffer(pair_tok, dtype=np.int32)]
-        del pair_tok
-        p_tf = narrow(np.frombuffer(pair_tf, dtype=np.int32)).copy()
-        del pair_tf
-        p_short = np.frombuffer(pair_short, dtype=np.int8).astype(bool)
-        del pair_short
-        ph_toks = remap[np.frombuffer(phr_toks, dtype=np.int32)]
-        del phr_toks
-        ph_tok_ptr = narrow(np.frombuffer(phr_tok_ptr, dtype=np.int64)).copy()
+        ent_ptr_a = narrow(np.array(ent_ptr, dtype=np.int64))
+        del ent_ptr
+        p_tok, p_tf, p_short, ph_toks = toks.take(remap), tfs.take(), shorts.take().view(bool), words.take(remap)
+        ph_tok_ptr = narrow(np.array(phr_tok_ptr, dtype=np.int64))
         del phr_tok_ptr
         p_entry = np.repeat(narrow(np.arange(n)), np.diff(ent_ptr_a))
         df = np.bincount(p_tok, minlength=len(vocab)).tolist()
         n_ = max(n, 1)
         idf_list = [math.log(1 + n_ / d) for d in df]
         idf = np.array(idf_list, dtype=np.float64)
-        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
-        # in the same order of operations (the same float results), a block of pairs at a time.
-        lengths = ent_length.tolist()
-        avg = sum(lengths) / n_ if lengths else 1.0
-        norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
-        weight = np.empty(len(p_tok), dtype=np.float32)
-        for a in range(0, len(p_tok), BLOCK):
-            tf = p_tf[a:a + BLOCK].astype(np.float64)
-            weight64 = idf[p_tok[a:a + BLOCK]]
-            weight64 *= tf
-            weight64 *= K1 + 1
-            denominator = norm[p_entry[a:a + BLOCK]]
-            denominator += tf
-            weight64 /= denominator
-            weight[a:a + BLOCK] = weight64
         # By token, the entries with it in a short field first (a slice, where a mask would cost a
         # byte per posting), then the others, each part in entry order: grouped by token * 2 + 1
         # for a posting outside short fields.
@@ -304,10 +315,27 @@ class EntryIndex:
         key *= 2
         key += ~p_short
         del p_short
-        key_ptr, (post_ids, post_w) = _grouped(key, 2 * len(vocab), p_entry, weight)
-        del key, p_entry, weight
+        key_ptr, (post_ids, post_tf) = _grouped(key, 2 * len(vocab), p_entry, p_tf)
+        del key, p_entry
         post_ptr = key_ptr[0::2].copy()
         post_nshort = narrow(np.diff(key_ptr)[0::2])
+        # BM25 weights, as idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
+        # in the same order of operations (the same float results), a block of postings at a time.
+        lengths = ent_length.tolist()
+        avg = sum(lengths) / n_ if lengths else 1.0
+        norm = np.array([K1 * (1 - B + B * length / avg) for length in lengths], dtype=np.float64)
+        post_tok = np.repeat(narrow(np.arange(len(vocab))), np.diff(post_ptr))
+        post_w = np.empty(len(post_ids), dtype=np.float32)
+        for a in range(0, len(post_ids), BLOCK):
+            tf = post_tf[a:a + BLOCK].astype(np.float64)
+            weight64 = idf[post_tok[a:a + BLOCK]]
+            weight64 *= tf
+            weight64 *= K1 + 1
+            denominator = norm[post_ids[a:a + BLOCK]]
+            denominator += tf
+            weight64 /= denominator
+            post_w[a:a + BLOCK] = weight64
+        del post_tok, post_tf
         # The phrasings containing each token (ascending).
         phr_of = np.repeat(narrow(np.arange(len(ph_tok_ptr) - 1)), np.diff(ph_tok_ptr))
         tp_ptr, (tp_ids,) = _grouped(ph_toks, len(vocab), phr_of)
@@ -327,6 +355,7 @@ class EntryIndex:
         of the row it was given: the phrasings as they were, the answer's tokens in the order of
         their first occurrence, each as often as it occurred (a new revision re-uses the rows of
         its unchanged entries instead of tokenising them again)."""
+        e = int(e)
         vocab = self.vocab
         phrasings = []
         seen: Counter = Counter()
@@ -343,11 +372,13 @@ class EntryIndex:
     def postings(self, t: int) -> tuple[np.ndarray, np.ndarray, slice]:
         """Entry ids and BM25 weights of token id t, and the part of them (a slice) where the entry
         has the token in a title, question or keyword."""
+        t = int(t)  # a numpy id of a narrow type would wrap at t + 1
         a, b = int(self.post_ptr[t]), int(self.post_ptr[t + 1])
         return self.post_ids[a:b], self.post_w[a:b], slice(0, int(self.post_nshort[t]))
 
     def words_of(self, e: int) -> set[str]:
         """The words of entry e (all fields)."""
+        e = int(e)
         return {self.vocab[t] for t in self.ent_toks[self.ent_ptr[e]:self.ent_ptr[e + 1]].tolist()}
 
     def topic_words(self) -> list[str]:
@@ -370,6 +401,7 @@ class EntryIndex:
         return out
 
     def phrasing(self, k: int) -> list[int]:
+        k = int(k)
         return self.phr_toks[self.phr_tok_ptr[k]:self.phr_tok_ptr[k + 1]].tolist()
 
     def factor(self, k: int) -> float:
@@ -419,6 +451,20 @@ def _unpack_words(data: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
+def _write_npz(f, data: dict[str, np.ndarray]) -> None:
+    """What np.savez writes (np.load reads it), without its copy of each array of up to 16 MB on the
+    way to the file: each array's bytes are written from its own memory, a megabyte at a time."""
+    import zipfile
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, value in data.items():
+            value = np.ascontiguousarray(value)
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as out:
+                np.lib.format.write_array_header_1_0(out, np.lib.format.header_data_from_array_1_0(value))
+                raw = memoryview(value.reshape(-1).view(np.uint8))
+                for at in range(0, len(raw), 1 << 20):
+                    out.write(raw[at:at + (1 << 20)])
+
+
 def save_arrays(path, arrays: dict[str, np.ndarray], words: dict[str, list[str]]) -> None:
     """Write arrays and word lists to one .npz file, atomically (a reader never sees half a file)."""
     import os
@@ -431,7 +477,7 @@ def save_arrays(path, arrays: dict[str, np.ndarray], words: dict[str, list[str]]
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **data)
+            _write_npz(f, data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -223,7 +223,9 @@ def test_an_index_past_16_bits_of_entries_and_words_keeps_every_id():
     mask = np.zeros(n, dtype=bool)
     mask[[0, n - 1]] = True
     assert index.phrasings_with({index.ids[last], index.ids["shared"]}, mask) == {0: [0], n - 1: [n - 1]}
-    assert float(index.phr_weight[n - 1]) == index.idf_list[index.ids["shared"]] + index.idf_list[index.ids[last]]
+    # Each phrasing's weight is the sum of its IDFs, also past the first block of phrasings.
+    idf = index.idf_list
+    assert index.phr_weight.tolist() == [sum(idf[t] for t in index.phrasing(k)) for k in range(n)]
 
 
 def test_the_short_field_postings_are_the_entries_with_the_word_in_a_phrasing(matcher):
@@ -258,3 +260,32 @@ def test_an_index_of_no_entries_or_of_entries_without_words_is_empty_not_an_erro
     assert index.n_entries == 3 and index.vocab == ["visa"]
     assert index.postings(0)[0].tolist() == [1] and index.words_of(0) == set() and index.row(2) == ([], [])
     assert index.row(1) == ([(("visa",), 1.0)], [])
+
+
+def test_ids_given_as_numpy_numbers_of_the_index_own_type_do_not_wrap():
+    """With 65,536 entries, entry ids are 16 bits: the last one, taken from the postings, plus one
+    would be 0 in its own type."""
+    from knowledge.index import EntryIndex
+
+    n = 65_536
+    index = EntryIndex.build(iter([([(("word",), 1.0)], ["last"] if e == n - 1 else []) for e in range(n)]))
+    ids = index.postings(index.ids["last"])[0]
+    assert ids.dtype == np.uint16 and ids.tolist() == [n - 1]
+    assert index.words_of(ids[0]) == {"word", "last"}
+    assert index.row(ids[0]) == ([(("word",), 1.0)], ["last"])
+    assert index.phrasing(np.uint16(n - 1)) == [index.ids["word"]]
+    assert index.postings(np.uint8(index.ids["word"]))[0].tolist() == list(range(n))
+
+
+def test_stored_arrays_and_words_read_back_with_their_types(tmp_path):
+    from knowledge.index import load_arrays, save_arrays
+
+    arrays = {"ids": np.arange(70_000, dtype=np.uint32), "w": np.array([0.5, 1.1], dtype=np.float32),
+              "none": np.zeros(0, dtype=np.uint8), "idf": np.array([1.1, 2.2])}
+    words = {"vocab": ["passport", "លិខិតឆ្លងដែន", "visa"], "empty": []}
+    save_arrays(tmp_path / "i.npz", arrays, words)
+    read, read_words = load_arrays(tmp_path / "i.npz")
+    assert read_words == words and read.keys() == arrays.keys()
+    for name, value in arrays.items():
+        assert read[name].dtype == value.dtype and np.array_equal(read[name], value), name
+    assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left
