@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .building import release_freed_memory
 from .calibration import Calibration, load_calibration
 from .index import EntryIndex, IndexUnreadable, SimilarWords, index_key, load_arrays, prune, save_arrays
 from .romanize import RomanReader, lexicon
@@ -256,6 +257,7 @@ class Matcher:
             khmer_words = _khmer_counts(runs)
             if path is not None:
                 self._store_index(path, khmer_words)
+            release_freed_memory()  # the build's temporaries, kept by the C allocator otherwise
         else:
             self._index, self._similar, khmer_words = stored
         self._n = max(n, 1)

@@ -289,3 +289,10 @@ def test_stored_arrays_and_words_read_back_with_their_types(tmp_path):
     for name, value in arrays.items():
         assert read[name].dtype == value.dtype and np.array_equal(read[name], value), name
     assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left
+
+
+def test_freed_memory_is_given_back_where_the_allocator_allows_it():
+    import platform
+
+    from knowledge.building import release_freed_memory
+    assert release_freed_memory() is (platform.libc_ver()[0] == "glibc")
