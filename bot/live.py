@@ -19,9 +19,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from knowledge.loader import KnowledgeBaseInvalid, Problem, bundled_path, load_data, load_path, yaml_files
-from knowledge.schema import KnowledgeBase, data_hash
-from storage.revisions import Revision, RevisionConflict, RevisionStore, revision_row
+from knowledge.loader import KnowledgeBaseInvalid, Problem, bundled_path, load_data, load_documents, load_path, yaml_files
+from knowledge.schema import KnowledgeBase
+from storage.revisions import (JsonPieces, Revision, RevisionConflict, RevisionStore, documents_from_file, kb_json,
+                               revision_row)
 
 from .diff import KbDiff, diff_kb
 
@@ -63,6 +64,11 @@ class Change:
         return len(self.diff.removed)
 
 
+def stored_json(kb: KnowledgeBase) -> JsonPieces:
+    """What a revision of `kb` stores: its JSON, made from the entries' canonical JSON as it is written."""
+    return kb_json(kb.entry_json, {"synonyms": kb.synonym_data()} if kb.synonyms else {})
+
+
 def source_digest(path: Path) -> str:
     """A hash of the YAML files' names and bytes: cheap to compute, changes when a file does.
 
@@ -83,6 +89,7 @@ class LiveKnowledge:
 
     def __init__(self, db: sqlite_utils.Database, kb_path: Path | None = None):
         self.revisions = RevisionStore(db)
+        self._file = self.revisions.file()  # read here: a connection is used by its own thread only
         self.kb_path = Path(kb_path) if kb_path else bundled_path()
         self.served: Revision | None = None  # the revision whose content a running bot answers from
         self._follow_lock: asyncio.Lock | None = None
@@ -104,43 +111,41 @@ class LiveKnowledge:
         new revision; when admins edited it since, the edits win and a warning says so. A broken
         folder never replaces a good revision; with no revision at all it stops the start-up.
         """
-        current = self.revisions.current()
+        current = self.revisions.current(content=False)
         try:
             digest = source_digest(self.kb_path) if self.kb_path.exists() else None
         except KnowledgeBaseInvalid as exc:  # an unreadable file
             if current is None:
                 raise
             log.warning("knowledge folder %s cannot be read; serving revision %d:\n%s", self.kb_path, current.id, exc)
-            return load_data(current.content, f"revision {current.id}"), current
+            return self.knowledge(current), current
         if current is not None:
             last_disk = self.revisions.last_from_disk()
             if digest is None or (last_disk is not None and last_disk.source_digest == digest):
-                return load_data(current.content, f"revision {current.id}"), current
+                return self.knowledge(current), current
             try:
                 disk_kb = load_path(self.kb_path)
             except KnowledgeBaseInvalid as exc:
                 log.warning("knowledge folder %s has errors; serving revision %d:\n%s",
                             self.kb_path, current.id, exc)
-                return load_data(current.content, f"revision {current.id}"), current
+                return self.knowledge(current), current
             if last_disk is not None and last_disk.id != current.id:
                 log.warning("knowledge folder %s changed on disk, but revision %d was made since the last "
                             "import; keeping it (use `kb import` or /reload to take the files)",
                             self.kb_path, current.id)
-                return load_data(current.content, f"revision {current.id}"), current
-            data = disk_kb.to_data()
-            content_hash = data_hash(data)
+                return self.knowledge(current), current
+            content_hash = disk_kb.content_hash()
             if content_hash == current.content_hash:
                 return disk_kb, current
             try:
-                rev = self.revisions.add(data, content_hash, "disk",
+                rev = self.revisions.add(stored_json(disk_kb), content_hash, "disk",
                                          f"files changed in {self.kb_path}", digest, base=current.id)
             except RevisionConflict:  # another process made a revision meanwhile: it wins
                 return self.current()
             return disk_kb, rev
         kb = load_path(self.kb_path)  # raises KnowledgeBaseInvalid: nothing to fall back to
-        data = kb.to_data()
         try:
-            rev = self.revisions.add(data, data_hash(data), "disk", f"initial import of {self.kb_path}",
+            rev = self.revisions.add(stored_json(kb), kb.content_hash(), "disk", f"initial import of {self.kb_path}",
                                      digest, base=None)
         except RevisionConflict:  # another process started at the same time and imported first
             return self.current()
@@ -149,28 +154,45 @@ class LiveKnowledge:
     def commit(self, kb: KnowledgeBase, author: str, note: str = "", from_disk: bool = False) -> Revision:
         """Store `kb` as the new current revision, whatever is current (start-up, tests)."""
         digest = source_digest(self.kb_path) if from_disk else None
-        return self.revisions.add(kb.to_data(), kb.content_hash(), author, note, digest)
+        return self.revisions.add(stored_json(kb), kb.content_hash(), author, note, digest)
 
     def current(self) -> tuple[KnowledgeBase, Revision]:
         """The current revision in the database and its knowledge base."""
-        rev = self.revisions.current()
+        rev = self.revisions.current(content=False)
         if rev is None:
             kb, rev = self._load()
             self.served = rev.header()
             return kb, rev
-        return load_data(rev.content, f"revision {rev.id}"), rev
+        return self.knowledge(rev), rev
+
+    def knowledge(self, rev: Revision) -> KnowledgeBase:
+        """The knowledge base of a stored revision, each entry parsed as it is read from the
+        database (at 10,000 entries the whole content parsed at once took over 100 MB).
+        Read on a connection of its own (any thread may call this), except from a database in
+        memory (tests), which only its own thread may read."""
+        documents = documents_from_file(self._file, rev.id) if self._file else self.revisions.documents(rev.id)
+        return load_documents(documents, f"revision {rev.id}")
+
+    async def knowledge_async(self, rev: Revision) -> KnowledgeBase:
+        """`knowledge`, read and validated in a worker thread (from a database in memory, the
+        content is read on this thread and validated in the worker)."""
+        if self._file:
+            return await asyncio.to_thread(self.knowledge, rev)
+        content = self.revisions.get(rev.id).content
+        return await asyncio.to_thread(load_data, content, f"revision {rev.id}")
 
     def prepare(self, kb: KnowledgeBase, note: str, base: Revision | None = None,
-                from_disk: bool = False) -> Change:
-        """`kb` as a change of `base` (default: the current revision).
+                from_disk: bool = False, old: KnowledgeBase | None = None) -> Change:
+        """`kb` as a change of `base` (default: the current revision), whose knowledge base the
+        caller may give as `old` when it has it.
 
         Raises NoChange when the content is the same, RemovesEverything when no entry would be
         left of the current ones.
         """
         if base is None:
             old, base = self.current()
-        else:
-            old = load_data(base.content, f"revision {base.id}")
+        elif old is None:
+            old = self.knowledge(base) if base.content is None else load_data(base.content, f"revision {base.id}")
         if kb.content_hash() == base.content_hash:
             raise NoChange(f"the content is identical to revision {base.id}")
         diff = diff_kb(old, kb)
@@ -187,7 +209,7 @@ class LiveKnowledge:
         if max_removals is not None and change.removals > max_removals:
             raise TooManyRemovals(change.removals, max_removals)
         digest = source_digest(self.kb_path) if change.from_disk else None
-        return self.revisions.add(change.kb.to_data(), change.kb.content_hash(), author, change.note, digest,
+        return self.revisions.add(stored_json(change.kb), change.kb.content_hash(), author, change.note, digest,
                                   base=change.base.id)
 
     async def apply_async(self, change: Change, author: str, writer, max_removals: int | None = DEFAULT_MAX_REMOVALS,
@@ -203,13 +225,13 @@ class LiveKnowledge:
         if max_removals is not None and change.removals > max_removals:
             raise TooManyRemovals(change.removals, max_removals)
         digest = await asyncio.to_thread(source_digest, self.kb_path) if change.from_disk else None
-        row = await asyncio.to_thread(lambda: revision_row(change.kb.to_data(), change.kb.content_hash(), author,
+        row = await asyncio.to_thread(lambda: revision_row(stored_json(change.kb), change.kb.content_hash(), author,
                                                            change.note, digest))
 
         def store_revision(db: sqlite_utils.Database) -> Revision | RevisionConflict:
             store = RevisionStore(db)
             try:
-                rev = store.get(store.insert(row, base=change.base.id))
+                rev = store.get(store.insert(row, base=change.base.id), content=False)
             except RevisionConflict as exc:  # nothing was written: an answer, not a failed write
                 return exc
             if also is not None:
@@ -223,12 +245,12 @@ class LiveKnowledge:
 
     def prepare_rollback(self, rev_id: int) -> tuple[Change, list[dict]]:
         """Revision `rev_id`'s content as a change of the current revision, and the revisions it undoes."""
-        old = self.revisions.get(rev_id)  # RevisionNotFound
-        current = self.revisions.current()
+        old = self.revisions.get(rev_id, content=False)  # RevisionNotFound
+        current = self.revisions.current(content=False)
         undone = self.revisions.between(rev_id, current.id)
         if old.content_hash == current.content_hash:
             raise NoChange(f"revision {rev_id} has the same content as the current revision {current.id}")
-        change = self.prepare(load_data(old.content, f"revision {rev_id}"), f"rollback to revision {rev_id}",
+        change = self.prepare(self.knowledge(old), f"rollback to revision {rev_id}",
                               base=current)
         return change, undone
 
@@ -251,9 +273,9 @@ class LiveKnowledge:
             if current_id is None or (self.served is not None and self.served.id == current_id) \
                     or current_id == self._broken:
                 return None
-            rev = self.revisions.current()
+            rev = self.revisions.current(content=False)
             try:
-                kb = await asyncio.to_thread(load_data, rev.content, f"revision {rev.id}")
+                kb = await self.knowledge_async(rev)
             except KnowledgeBaseInvalid as exc:
                 self._broken = rev.id
                 log.error("revision %d is invalid; still serving revision %s:\n%s", rev.id,

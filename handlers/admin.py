@@ -32,7 +32,7 @@ from bot.services import Services
 from bot.texts import t
 from bot.yamlio import dump_yaml
 from knowledge.labels import button_label
-from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_data, load_path, load_text
+from knowledge.loader import MAX_FILE_BYTES, KnowledgeBaseInvalid, load_path, load_text, with_entry
 from knowledge.schema import LANGS, KnowledgeBase
 from storage.audit import insert_action
 from storage.revisions import RevisionNotFound
@@ -323,8 +323,8 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, who: int) -> None:
     """Send the current knowledge base as a YAML file, or a spreadsheet with /export xlsx."""
     svc = services(context)
-    rev = svc.live.revisions.current()
-    kb = await asyncio.to_thread(load_data, rev.content, f"revision {rev.id}")
+    rev = svc.live.revisions.current(content=False)
+    kb = await svc.live.knowledge_async(rev)
     if (context.args or [""])[0].lower() in ("xlsx", "excel", "spreadsheet"):
         from knowledge.xlsx import to_xlsx
         blob, name = await asyncio.to_thread(to_xlsx, kb), f"knowledge-r{rev.id}.xlsx"
@@ -419,13 +419,14 @@ async def teach_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.edit_message_text(f"Dismissed (none of these entries): {question}")
         return
     try:
-        base = svc.live.revisions.get(base_id)
-        kb = await asyncio.to_thread(load_data, base.content, f"revision {base_id}")
+        base = svc.live.revisions.get(base_id, content=False)
+        kb = await svc.live.knowledge_async(base)
         taught = add_question(kb, entry_id, lang, question)
         if taught is None:
             await query.edit_message_text("That entry no longer exists.")
             return
-        change = await asyncio.to_thread(svc.live.prepare, taught, f"taught {question[:80]!r} -> {entry_id}", base)
+        change = await asyncio.to_thread(svc.live.prepare, taught, f"taught {question[:80]!r} -> {entry_id}", base,
+                                         old=kb)
         rev = await apply_change(svc, change, who, "teach", detail=f"; candidate {rank} of the list")
     except (RevisionConflict, RevisionNotFound) as exc:
         detail = conflict_text(exc, "Run /unanswered again.") if isinstance(exc, RevisionConflict) else str(exc)
@@ -473,14 +474,15 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.edit_message_text("Too late to undo here: use /history and /rollback.")
         return
     svc = services(context)
-    current = svc.live.revisions.current()
+    current = svc.live.revisions.current(content=False)
     try:
-        kb = await asyncio.to_thread(load_data, current.content, f"revision {current.id}")
+        kb = await svc.live.knowledge_async(current)
         untaught = remove_question(kb, entry_id, lang, question)
         if untaught is None:
             raise NoChange
         change = await asyncio.to_thread(
-            svc.live.prepare, untaught, f"undo teach of {question[:80]!r} -> {entry_id} (revision {rev_id})", current)
+            svc.live.prepare, untaught, f"undo teach of {question[:80]!r} -> {entry_id} (revision {rev_id})", current,
+            old=kb)
         rev = await apply_change(svc, change, who, "teach undone")
     except NoChange:
         await query.edit_message_text(f"Nothing to undo: “{question}” is no longer a question of {entry_id}.")
@@ -505,25 +507,25 @@ def _teach_lang(lang: str) -> str:
 
 def add_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> KnowledgeBase | None:
     """A copy of `kb` where `entry_id` has `question` as an alternate question in `lang`."""
-    data = kb.to_data()
-    for entry in data["entries"]:
-        if entry["id"] == entry_id:
-            qs = entry.setdefault("questions", {}).setdefault(_teach_lang(lang), [])
-            if question not in qs:
-                qs.append(question)
-            return load_data(data, "teach")
-    return None
+    entry = kb.get(entry_id)
+    if entry is None:
+        return None
+    data = entry.to_data()
+    qs = data.setdefault("questions", {}).setdefault(_teach_lang(lang), [])
+    if question not in qs:
+        qs.append(question)
+    return with_entry(kb, data, "teach")
 
 
 def remove_question(kb: KnowledgeBase, entry_id: str, lang: str, question: str) -> KnowledgeBase | None:
     """A copy of `kb` without `question` among `entry_id`'s questions in `lang`; None if it is not there."""
-    data = kb.to_data()
-    for entry in data["entries"]:
-        qs = entry.get("questions", {}).get(_teach_lang(lang), [])
-        if entry["id"] == entry_id and question in qs:
-            qs.remove(question)
-            return load_data(data, "undo")
-    return None
+    entry = kb.get(entry_id)
+    data = entry.to_data() if entry is not None else {}
+    qs = data.get("questions", {}).get(_teach_lang(lang), [])
+    if question not in qs:
+        return None
+    qs.remove(question)
+    return with_entry(kb, data, "undo")
 
 
 @admin_only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -72,10 +73,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every source the knowledge base cites, once."""
     lang = user_language(context, update)
     kb = services(context).assistant.kb
-    seen: dict[str, str] = {}
-    for entry in kb.entries:
-        for source in entry.sources:
-            seen.setdefault(source.url, source.title_in(lang))
+    seen = await asyncio.to_thread(_sources_cited, kb, lang)  # every entry read: never on the event loop
     lines = [f'• <a href="{html.escape(url, quote=True)}">{esc(title)}</a>' for url, title in seen.items()]
     await send_html(context, update.effective_chat.id,
                     split_blocks([f"<b>{esc(t('sources_intro', lang))}</b>", "\n".join(lines)]))
@@ -89,6 +87,15 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_text(context, update.effective_chat.id, t("not_advice", lang))
     else:
         await send_reply(context, update.effective_chat.id, reply)
+
+
+def _sources_cited(kb, lang: str) -> dict[str, str]:
+    """Each URL the entries cite, once, with its title in `lang`."""
+    seen: dict[str, str] = {}
+    for entry in kb.entries:
+        for source in entry.sources:
+            seen.setdefault(source.url, source.title_in(lang))
+    return seen
 
 
 def register(app: Application) -> None:

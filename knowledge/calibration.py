@@ -16,7 +16,7 @@ from pathlib import Path
 DEFAULT_PATH = Path(__file__).parent / "calibration.json"
 # The matcher's signals, in the order of the weights after the bias.
 FEATURES = ("phrase", "coverage", "bm25", "margin", "unknown_share", "unknown_words", "phrase_x_coverage", "missed",
-            "spread", "phrase2")
+            "spread", "phrase2", "chance")
 
 
 @dataclass(frozen=True)

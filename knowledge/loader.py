@@ -7,6 +7,7 @@ size-capped before parsing, and nothing here raises anything but `KnowledgeBaseI
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,9 @@ import yaml
 from .building import paused_gc
 from .figures import AS_OF_RE, FIGURE_RE
 from .labels import MAX_LABEL, label_length
+from .packed import PackedEntries
 from .schema import KINDS, LANGS, MAX_SHORT_CHARS, Entry, Evidence, KnowledgeBase, Source
+
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # short enough for 64-byte callback data
@@ -429,7 +432,7 @@ def build(documents) -> KnowledgeBase:
 
     `documents` is iterated once, in order (it may be an iterator)."""
     check = _Checker()
-    entries: list[Entry] = []
+    entries = PackedEntries()  # compressed as they are made: never all of them as objects at once
     seen: dict[str, str] = {}
     synonyms: dict[str, list[tuple[str, ...]]] = {}
     related_refs: list[tuple[str, int, str, str]] = []
@@ -449,7 +452,7 @@ def build(documents) -> KnowledgeBase:
             for lang, groups in check.synonyms(name, data["synonyms"], kl.get("synonyms", 1)).items():
                 synonyms.setdefault(lang, []).extend(groups)
         raw_entries = data.get("entries", [])
-        if not isinstance(raw_entries, list):
+        if not isinstance(raw_entries, (list, Iterator)):  # an iterator: a stored revision read as parsed
             check.err(name, kl.get("entries", 1), "'entries' must be a list")
             continue
         for i, raw in enumerate(raw_entries):
@@ -473,7 +476,7 @@ def build(documents) -> KnowledgeBase:
                   "no entries: a knowledge base needs at least one entry")
     if check.problems:
         raise KnowledgeBaseInvalid(check.problems)
-    return KnowledgeBase(tuple(entries), {k: tuple(v) for k, v in synonyms.items()})
+    return KnowledgeBase(entries, {k: tuple(v) for k, v in synonyms.items()})
 
 
 def yaml_files(path: Path) -> list[Path]:
@@ -545,6 +548,33 @@ def load_text(text: str | bytes, name: str = "upload.yaml") -> KnowledgeBase:
 def load_data(data: dict, name: str = "revision") -> KnowledgeBase:
     """Load a knowledge base from its plain structure (a stored revision, a JSON export)."""
     return build([(name, data)])
+
+
+def with_entry(kb: KnowledgeBase, data: dict, name: str = "change") -> KnowledgeBase:
+    """`kb` with the entry whose id `data` has replaced by the entry made of `data`, validated as
+    `load_data` would (its related ids must be entries of `kb`), without the other entries made
+    into plain data and back (at 10,000 entries that took over 100 MB)."""
+    check = _Checker()
+    entry = check.entry(name, data, 1)
+    i = kb.index(data.get("id"))
+    if entry is not None and i is None:
+        check.err(name, 1, f"no entry {entry.id!r} to replace")
+    for ref in entry.related if entry is not None else ():
+        if ref not in kb:
+            check.err(name, 1, f"entry {entry.id!r}: related id {ref!r} does not exist")
+    if check.problems:
+        raise KnowledgeBaseInvalid(check.problems)
+    entries = kb.entries
+    if isinstance(entries, PackedEntries):
+        return KnowledgeBase(entries.replaced(i, entry), kb.synonyms)
+    return KnowledgeBase(tuple(entries[:i]) + (entry,) + tuple(entries[i + 1:]), kb.synonyms)
+
+
+def load_documents(documents: Iterable[dict], name: str = "revision") -> KnowledgeBase:
+    """Load a knowledge base from plain documents read one after the other, whose entries may
+    be an iterator (`RevisionStore.documents`: a stored revision parsed as it is read)."""
+    with paused_gc():
+        return build((name, data) for data in documents)
 
 
 def load_bundled() -> KnowledgeBase:

@@ -20,13 +20,18 @@ signals:
 Typos are absorbed before scoring: a word unknown to the index (and not a correctly spelt English
 word: "police" is not "policy") is mapped to the known words within a small edit distance
 (rapidfuzz, on the few words a bigram index lets through: index.py), Khmer included, with a similarity that discounts it. Khmer is segmented with
-khmercut. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
+khmercut; a Khmer word of a question that the index does not know but that is known words and stop
+words run together (the segmenter leaves some runs whole: "នាំទៅ" bring + to) is read as its known
+words. Synonyms (editable YAML) rewrite phrases to one form, on the knowledge base and on
 questions alike.
 
 The best entries are checked for scope (scope.py): one about another place, people or year than
 the question ("a Thai passport", "remittances in Myanmar") is never the answer, only a choice
-marked with what it is not about. The decision (`decide`) turns the signals into a confidence
-with a logistic model whose weights and threshold live in calibration.json, fitted by
+marked with what it is not about. The decision (`decide`) turns the signals, the margins over
+the rivals and how likely a look-alike is (the IDF sum of the words an entry shares with the
+question against the log of the number of entries: a large knowledge base of look-alike entries
+holds one by chance for a question of common words, a few distinct entries do not) into a
+confidence with a logistic model whose weights and threshold live in calibration.json, fitted by
 fitting.py for the cost of a confident wrong answer: answer, "did you mean", or "I don't know".
 """
 
@@ -46,6 +51,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .building import release_freed_memory
 from .calibration import Calibration, load_calibration
 from .index import EntryIndex, IndexUnreadable, SimilarWords, index_key, load_arrays, prune, save_arrays
 from .romanize import RomanReader, lexicon
@@ -72,8 +78,13 @@ ANSWER_COVER_DISCOUNT = 0.85
 KEYWORD_FACTOR = 0.9
 CANDIDATES = 200  # entries, by BM25, that the finer signals are computed for
 UNKNOWN_WEIGHT = 1.5  # a word the knowledge base has never seen weighs more than its rarest word
+# The chance signal, in nats: the log of how many entries would share the matched words by chance,
+# bounded to this many nats either way (e^5: about 150 times more, or fewer, than one entry).
+CHANCE_NATS = 5.0
 NAME_FACTOR = 1.1
 _NAME_END = re.compile(r"\s*[:(：៖]")
+_SYLLABLE_START = re.compile("[\u1780-\u17b3]")  # a Khmer consonant or independent vowel
+MAX_PART = 32  # letters: the longest Khmer word of the bundled knowledge base has 20
 
 GREETINGS = frozenset("""
 hi hello hey hiya yo good morning afternoon evening day bonjour salut bonsoir coucou allo
@@ -216,7 +227,7 @@ class Matcher:
         self.kb = kb
         self.calibration = calibration or load_calibration()
         self._synonyms = _Synonyms(kb)
-        self._entries = list(kb.entries)
+        self._entries = kb.entries  # read by position: a packed entry is made only when it ranks
         n = len(self._entries)
         path = None
         if cache_dir is not None:
@@ -246,6 +257,7 @@ class Matcher:
             khmer_words = _khmer_counts(runs)
             if path is not None:
                 self._store_index(path, khmer_words)
+            release_freed_memory()  # the build's temporaries, kept by the C allocator otherwise
         else:
             self._index, self._similar, khmer_words = stored
         self._n = max(n, 1)
@@ -386,9 +398,35 @@ class Matcher:
             if token in self._vocab_set or not KHMER_RE.fullmatch(token) or token in _everyday_khmer():
                 out.append(token)
                 continue
+            parts = self._known_parts(token)
+            if parts is not None:
+                out.extend(parts)
+                continue
             alike = self._roman.khmer_alike(token)
             out.extend(self._tokens(alike) if alike else [token])
         return out
+
+    def _known_parts(self, token: str) -> list[str] | None:
+        """An unknown Khmer token that is known words and stop words run together, as the segmenter
+        leaves some ("នាំទៅ" bring + to, "ចង់បាន" want + get): its known words (no stop word), or
+        None when it is not made of them. Each part starts a syllable (a consonant or an
+        independent vowel) and is at most MAX_PART letters long (a long message costs no more than a
+        short one per letter); the split with the fewest parts wins."""
+        n = len(token)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(2, n + 1):
+            for start in range(end - 2, max(-1, end - MAX_PART - 1), -1):
+                prefix = best[start]
+                if prefix is None or not _SYLLABLE_START.match(token, start):
+                    continue
+                part = token[start:end]
+                if (part in self._vocab_set or part in STOPWORDS) and (
+                        best[end] is None or len(prefix) + 1 < len(best[end])):
+                    best[end] = prefix + [part]
+        if best[n] is None or len(best[n]) < 2:
+            return None
+        return [p for p in best[n] if p not in STOPWORDS]
 
     def _unknown_weight(self, token: str) -> float:
         """The weight of a word the index does not know: an everyday Khmer word (of the romanized
@@ -515,8 +553,8 @@ class Matcher:
         return self._scopes[i]
 
     def features(self, tokens: list[str], limit: int = 8) -> tuple[dict[int, tuple[float, ...]], float, float]:
-        """(phrase, coverage, normalised BM25, missed share, second phrase) of the entries that may rank in the top `limit`,
-        and how much of the question the index does not know (by IDF weight, by words).
+        """(phrase, coverage, normalised BM25, missed share, second phrase, chance) of the entries that may rank in the
+        top `limit`, and how much of the question the index does not know (by IDF weight, by words).
 
         BM25 comes from the inverted index; coverage is computed for the CANDIDATES best entries
         by BM25. The phrase signal, the costly one, is computed best-first by an upper bound (a
@@ -562,23 +600,29 @@ class Matcher:
             q_short += w * hit_short
             q_all += w * hit_all
         bounds = []
+        log_n = math.log(self._n)
         for i, bm, qs, qa in zip(hit.tolist(), scores[hit].tolist(), q_short[hit].tolist(), q_all[hit].tolist()):
             recall = qs / total_w
             cover = max(recall, ANSWER_COVER_DISCOUNT * qa / total_w)
             phrase_bound = min(1.0, NAME_FACTOR * 2 * recall / (1 + recall)) if recall else 0.0
             missed = max(0.0, 1.0 - qa / known_w)  # known words of the question this entry never uses
-            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed))
+            # The matched words' IDF sum is, in nats, how rare an entry with all of them is
+            # (IDF = log(N/df), words taken as independent): against log N, whether the knowledge
+            # base is expected to hold such an entry by chance. A large one of look-alike entries
+            # does, for a question of common words; a few distinct entries do not.
+            chance = max(-1.0, min(1.0, (log_n - qa) / CHANCE_NATS))
+            bounds.append((_combine((phrase_bound, cover, bm / best_bm25)), i, cover, bm / best_bm25, missed, chance))
         bounds.sort(reverse=True)
         candidates = np.zeros(n, dtype=bool)
         candidates[hit] = True
         touched = index.phrasings_with({w for exp in expansions for w in exp}, candidates)
-        out: dict[int, tuple[float, float, float]] = {}
+        out: dict[int, tuple[float, ...]] = {}
         exact: list[float] = []
-        for bound, i, cover, bm, missed in bounds:
+        for bound, i, cover, bm, missed, chance in bounds:
             if len(exact) >= limit and bound < exact[limit - 1]:
                 break
             phrase, phrase2 = self._best_phrase(touched.get(i, ()), expansions, weights, total_w)
-            out[i] = (phrase, cover, bm, missed, phrase2)
+            out[i] = (phrase, cover, bm, missed, phrase2, chance)
             exact.append(_combine(out[i]))
             exact.sort(reverse=True)
         return out, unknown_share, unknown_words
@@ -627,7 +671,8 @@ def _unchanged(previous: Matcher | None, kb: KnowledgeBase) -> dict[str, int]:
     synonyms: an entry equal to the previous one is then tokenised the same)."""
     if previous is None or previous.kb.synonyms != kb.synonyms:
         return {}
-    return {e.id: j for j, e in enumerate(previous._entries)}
+    return {entry_id: j for j, entry_id in enumerate(getattr(previous._entries, "ids", None)
+                                                    or [e.id for e in previous._entries])}
 
 
 @lru_cache(maxsize=1)
@@ -708,10 +753,11 @@ def _signal_vector(features: tuple[float, ...], margin: float, spread: float, un
     """The confidence model's inputs. `margin` is the lead over the best rival; `spread`, over the
     second-best: where many entries match about as well (a large knowledge base of look-alike
     entries), none of them is outstanding, whatever its own signals. The last input is the
-    entry's second-best phrasing."""
-    phrase, cover, bm25, missed, phrase2 = features
+    entry's second-best phrasing, then the chance of a look-alike (see `features`): the same signals
+    mean less in a knowledge base large enough to hold an entry with those words by chance."""
+    phrase, cover, bm25, missed, phrase2, chance = features
     return [phrase, cover, bm25, margin / 100.0, unknown_share, unknown_words, phrase * cover, missed,
-            spread / 100.0, phrase2]
+            spread / 100.0, phrase2, chance]
 
 
 def decide(reading: Reading, calibration: Calibration) -> MatchResult:

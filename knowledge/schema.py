@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .figures import render_figures
@@ -107,56 +108,94 @@ def _by_lang(values: dict, kind: type) -> dict:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """A validated, immutable set of entries and the admins' synonym lists."""
+    """A validated, immutable set of entries and the admins' synonym lists.
 
-    entries: tuple[Entry, ...]
+    `entries` is any sequence of entries: the loader gives a `PackedEntries` (compressed in
+    memory, see knowledge/packed.py), a test or a script may give a tuple."""
+
+    entries: Sequence[Entry]
     synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+        ids = getattr(self.entries, "ids", None) or [e.id for e in self.entries]
+        object.__setattr__(self, "_by_id", {entry_id: i for i, entry_id in enumerate(ids)})
 
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
+        i = self._by_id.get(entry_id)  # type: ignore[attr-defined]
+        return None if i is None else self.entries[i]
+
+    def index(self, entry_id: str) -> int | None:
+        """The position of the entry with this id, or None."""
         return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
+    def __contains__(self, entry_id: str) -> bool:
+        return entry_id in self._by_id  # type: ignore[attr-defined]
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def by_kind(self, kind: str) -> list[Entry]:
         """Entries of one kind, in knowledge-base order."""
+        kinds = getattr(self.entries, "kinds", None)
+        if kinds is not None:  # only the entries of that kind are made
+            return [self.entries[i] for i, k in enumerate(kinds) if k == kind]
         return [e for e in self.entries if e.kind == kind]
 
     def to_data(self) -> dict:
         """The whole knowledge base as one YAML-schema document."""
         data: dict = {"entries": [e.to_data() for e in self.entries]}
         if self.synonyms:
-            data["synonyms"] = {lang: [list(g) for g in self.synonyms[lang]] for lang in LANGS if lang in self.synonyms}
+            data["synonyms"] = self.synonym_data()
         return data
 
+    def synonym_data(self) -> dict:
+        """The synonym lists as plain data (the `synonyms` of `to_data`)."""
+        return {lang: [list(g) for g in self.synonyms[lang]] for lang in LANGS if lang in self.synonyms}
+
+    def entry_json(self) -> Iterator[bytes]:
+        """Each entry's canonical JSON in UTF-8 (sorted keys, no spaces), in order: what a
+        revision stores and `content_hash` hashes, without the whole knowledge base as plain
+        data at once."""
+        pack = getattr(self.entries, "json", None)
+        if pack is not None:
+            return (pack(i) for i in range(len(self.entries)))
+        return (_dump(e.to_data()).encode("utf-8") for e in self.entries)
+
     def content_hash(self) -> str:
-        """A SHA-256 of the canonical JSON form: equal content, equal hash."""
-        return data_hash(self.to_data())
+        """A SHA-256 of the canonical JSON form: equal content, equal hash (`data_hash`)."""
+        parts: dict[str, Iterable[bytes] | bytes] = {"entries": self.entry_json()}
+        if self.synonyms:
+            parts["synonyms"] = _dump(self.synonym_data()).encode("utf-8")
+        return _hash_parts(parts)
+
+
+def _dump(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _hash_parts(parts: dict[str, Iterable[bytes] | bytes]) -> str:
+    """The SHA-256 of `json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",",
+    ":"))`, given each top-level value's JSON: for a list, an iterable of its items' JSON; for any
+    other value, its JSON as bytes. Hashed piece by piece: the same digest without the whole JSON
+    text (tens of megabytes at 10,000 entries) in memory at once."""
+    digest = hashlib.sha256(b"{")
+    for i, key in enumerate(sorted(parts)):
+        digest.update((b"," if i else b"") + _dump(key).encode("utf-8") + b":")
+        value = parts[key]
+        if isinstance(value, bytes):
+            digest.update(value)
+            continue
+        digest.update(b"[")
+        for j, item in enumerate(value):
+            digest.update((b"," if j else b"") + item)
+        digest.update(b"]")
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def data_hash(data: dict) -> str:
     """`KnowledgeBase.content_hash` of the knowledge base whose `to_data()` is `data` (for a
-    caller that has the data already: it is not made twice).
-
-    The SHA-256 of `json.dumps(data, sort_keys=True, ...)`, hashed piece by piece (each item of
-    a top-level list apart): the same digest without the whole JSON text (tens of megabytes at
-    10,000 entries) in memory at once."""
-    def dump(value) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(b"{")
-    for i, key in enumerate(sorted(data)):
-        digest.update((b"," if i else b"") + dump(key).encode("utf-8") + b":")
-        value = data[key]
-        if isinstance(value, list):
-            digest.update(b"[")
-            for j, item in enumerate(value):
-                digest.update((b"," if j else b"") + dump(item).encode("utf-8"))
-            digest.update(b"]")
-        else:
-            digest.update(dump(value).encode("utf-8"))
-    digest.update(b"}")
-    return digest.hexdigest()
+    caller that has the data already: it is not made twice)."""
+    return _hash_parts({key: (_dump(item).encode("utf-8") for item in value) if isinstance(value, list)
+                        else _dump(value).encode("utf-8") for key, value in data.items()})

@@ -70,6 +70,15 @@ def m014_inbox_and_routes(db: sqlite_utils.Database) -> None:
     db["handover"].create_index(["created_at"])
 
 
+@migration
+def m015_revision_content_last(db: sqlite_utils.Database) -> None:
+    # Content as the last column: a revision written piece by piece (storage/revisions.py) first
+    # stores zeroblob(n), which SQLite keeps unmade only in a row's last column (elsewhere it made
+    # the tens of megabytes of zeros in memory).
+    columns = [c.name for c in db["kb_revisions"].columns]
+    db["kb_revisions"].transform(column_order=[c for c in columns if c != "content"] + ["content"])
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction; return their names."""
     if "_migrations" not in db.table_names():

@@ -299,3 +299,10 @@ def test_each_phrasing_keeps_its_factor_whatever_order_factors_first_come_in():
     assert index.factors.tolist() == [0.9, 1.0, 1.1] and index.phr_kind.dtype == np.uint8
     assert [index.factor(k) for k in range(4)] == [1.1, 0.9, 1.0, 0.9]
     assert [index.row(e) for e in range(2)] == rows
+
+
+def test_freed_memory_is_given_back_where_the_allocator_allows_it():
+    import platform
+
+    from knowledge.building import release_freed_memory
+    assert release_freed_memory() is (platform.libc_ver()[0] == "glibc")

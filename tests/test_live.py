@@ -127,3 +127,17 @@ def test_the_served_revision_is_kept_without_its_content(db, kb):
     assert rev.content is None and live.served.content is None and rev.content_hash == served.content_hash()
     stored = live.revisions.get(rev.id)
     assert stored.content == kb.to_data() and stored.content_hash == rev.content_hash
+
+
+async def test_a_stored_revision_is_read_back_entry_by_entry_from_any_thread(tmp_path, kb):
+    from storage.db import open_database
+    first = LiveKnowledge(open_database(tmp_path / "b.db"))
+    loaded, rev = first.load()
+    assert loaded == kb
+    again = LiveKnowledge(open_database(tmp_path / "b.db"))  # a warm start: read from the revision
+    served, same = again.load()
+    assert same.id == rev.id and served == kb and served.content_hash() == rev.content_hash
+    assert await again.knowledge_async(rev) == kb  # in a worker thread, on a connection of its own
+    taught = changed(kb, kb.entries[0].id, questions={"en": ["a question taught"]})
+    new = again.apply(again.prepare(taught, "teach"), "admin")
+    assert again.knowledge(new) == taught and again.current()[0] == taught

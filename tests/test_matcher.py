@@ -9,7 +9,7 @@ import pytest
 from bot.evaluate import evaluate, load_cases
 from knowledge.loader import load_text
 from knowledge.matcher import Matcher
-from knowledge.text import normalize
+from knowledge.text import normalize, tokenize
 
 
 @pytest.mark.parametrize("question, entry_id", [
@@ -191,6 +191,22 @@ def test_a_word_typed_in_two_parts_is_one_word(matcher, split, whole):
     assert matcher._query_tokens(matcher.rewrite(split)[0]) == matcher._query_tokens(whole)
 
 
+def test_khmer_words_the_segmenter_leaves_together_are_read_apart(matcher):
+    # "នាំទៅ" (bring + to) and "សិស្សសាលា" (student + school) are not words of the index; their parts are.
+    assert "នាំទៅ" not in matcher._vocab_set and "សិស្សសាលា" not in matcher._vocab_set
+    assert matcher._known_parts("នាំទៅ") == ["នាំ"]
+    assert matcher._known_parts("សិស្សសាលា") == ["សិស្ស", "សាលា"]
+    assert matcher._known_parts("ចង់បាន") == []  # want + get: stop words only
+    assert matcher._known_parts("ថ្ងៃស្អែក") is None  # tomorrow: "ស្អែក" is unknown, the whole stays unknown
+    tokens = matcher._query_tokens("មេខ្យល់ថាអាចនាំទៅថៃអត់លិខិត")
+    assert "នាំ" in tokens and "នាំទៅ" not in tokens
+
+
+def test_khmer_function_words_are_stop_words_like_their_english_forms():
+    # with, by, for, if, but: stop words in English, so in Khmer too.
+    assert tokenize("ជាមួយ ដោយ សម្រាប់ បើ ប៉ុន្តែ") == []
+
+
 def test_an_everyday_word_the_knowledge_base_lacks_weighs_less_than_an_unknown_topic(matcher):
     # "ចាប់ផ្តើម" (start) is an everyday word of the romanized lexicon; "Everest" is a topic.
     assert matcher._unknown_weight("ចាប់ផ្តើម") < matcher._unknown_weight("everest")
@@ -342,3 +358,19 @@ def test_eval_reports_khmer_script_questions_apart(kb, tmp_path):
     report = evaluate(Matcher(kb), load_cases(cases))
     assert report["khmer_script"] == {"correct": 1, "total": 1, "accuracy": 1.0}
     assert "Khmer script (questions in Khmer letters, any kind): accuracy 1.000 (1/1)" in format_report(report)
+
+
+def test_a_look_alike_is_likelier_by_chance_in_a_large_knowledge_base(kb, matcher):
+    # The same question and entry: among many entries that also speak of passports and fees, the
+    # words it shares with the question say less (the "chance" signal, last of the features).
+    from knowledge.schema import Entry, KnowledgeBase, Source
+    filler = tuple(Entry(id=f"filler-{i}", kind="fact", title={"en": f"passport fee form {i}"},
+                         answer={"en": "a passport and a fee"}, questions={"en": ("passport fee",)},
+                         keywords={}, sources=(Source("generated", "https://example.org/"),))
+                   for i in range(40))
+    large = Matcher(KnowledgeBase(kb.entries + filler, kb.synonyms))
+    fee = next(i for i, e in enumerate(kb.entries) if e.id == "subdecree-68-2009")
+    tokens = matcher._query_tokens("passport fee")
+    small_chance = matcher.features(tokens, 60)[0][fee][-1]
+    large_chance = large.features(tokens, 60)[0][fee][-1]
+    assert small_chance < large_chance

@@ -238,3 +238,47 @@ def test_a_revision_is_stored_as_json_text_and_read_back(db):
     kind, text = db.execute("select typeof(content), content from kb_revisions where id = ?", [rev.id]).fetchone()
     assert kind == "text" and text == json.dumps(content, ensure_ascii=False)
     assert store.get(rev.id).content == content == rev.content
+
+
+def test_a_revision_given_in_pieces_is_stored_whole_and_read_back_entry_by_entry(tmp_path, monkeypatch):
+    from storage import revisions
+    monkeypatch.setattr(revisions, "READ_BYTES", 7)  # entries cut across many reads, inside Khmer letters
+    db = open_database(tmp_path / "b.db")
+    entries = [{"id": f"e{i}", "title": {"km": "លិខិតឆ្លងដែន " * i, "en": f"Passport {i}"}, "n": i / 3}
+               for i in range(40)]
+    rest = {"synonyms": {"en": [["id card", "identity card"]]}}
+    pieces = revisions.kb_json(lambda: (json.dumps(e, ensure_ascii=False).encode() for e in entries), rest)
+    store = RevisionStore(db)
+    rev = store.add(pieces, "h", "cli")
+    assert rev.content is None  # given as JSON: read with `documents`
+    assert json.loads(db.execute("select content from kb_revisions").fetchone()[0]) == {"entries": entries, **rest}
+    documents = list(store.documents(rev.id))
+    assert documents[1] == rest and list(documents[0]["entries"]) == []  # consumed in order, once
+    read = store.documents(rev.id)
+    assert list(next(read)["entries"]) == entries and next(read) == rest
+    assert store.get(rev.id).content == {"entries": entries, **rest}
+    assert store.get(rev.id, content=False).content is None
+
+
+@pytest.mark.parametrize("content", [
+    {"entries": [], "synonyms": {"en": [["a", "b"]]}},
+    {"entries": [{"id": "a"}]},
+    {"synonyms": {"en": [["a", "b"]]}, "entries": [{"id": "a"}]},  # not entries first: parsed whole
+])
+def test_stored_revisions_of_any_shape_read_back_as_documents(db, content):
+    store = RevisionStore(db)
+    rev = store.add(content, "h", "cli")
+    merged = {}
+    for document in store.documents(rev.id):
+        merged.update({k: list(v) if k == "entries" else v for k, v in document.items()})
+    assert merged == content
+
+
+def test_documents_of_a_missing_revision_say_so(db):
+    with pytest.raises(RevisionNotFound):
+        list(RevisionStore(db).documents(7))
+
+
+def test_revision_content_is_the_last_column(db):
+    # zeroblob(n) stays unmade only in a row's last column (a revision written in pieces)
+    assert [c.name for c in db["kb_revisions"].columns][-1] == "content"
