@@ -48,21 +48,32 @@ class Revision:
         return replace(self, content=None)
 
 
-def _json_utf8(content: dict) -> bytes:
-    """`json.dumps(content, ensure_ascii=False)` encoded in UTF-8, made item by item of each
-    top-level list: at 10,000 entries the whole text as one Python string (two bytes a Khmer
-    letter) and the encoder's pieces would take several times the bytes stored."""
-    def dump(value) -> bytes:
-        return json.dumps(value, ensure_ascii=False).encode("utf-8")
-    parts = [b"{"]
+def _dump(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+class _Dumped:
+    """A top-level list given as its items' JSON already (made when the pieces are)."""
+
+    def __init__(self, items: Iterable[bytes]):
+        self.items = items
+
+
+def _json_pieces(content: dict) -> Iterator[bytes]:
+    """`json.dumps(content, ensure_ascii=False)` in UTF-8, a piece per item of each top-level
+    list: at 10,000 entries the whole text as one Python string (two bytes a Khmer letter) and
+    the encoder's pieces would take several times the bytes stored."""
+    yield b"{"
     for i, (key, value) in enumerate(content.items()):
-        parts.append((b", " if i else b"") + dump(key) + b": ")
-        if isinstance(value, list):
-            parts.append(b"[" + b", ".join(map(dump, value)) + b"]")
+        yield (b", " if i else b"") + _dump(key) + b": "
+        if isinstance(value, (list, _Dumped)):
+            yield b"["
+            for j, item in enumerate(value.items if isinstance(value, _Dumped) else map(_dump, value)):
+                yield b", " + item if j else item
+            yield b"]"
         else:
-            parts.append(dump(value))
-    parts.append(b"}")
-    return b"".join(parts)
+            yield _dump(value)
+    yield b"}"
 
 
 @dataclass(frozen=True)
@@ -73,23 +84,12 @@ class JsonPieces:
 
     make: Callable[[], Iterable[bytes]]
 
-    def __bytes__(self) -> bytes:
-        return b"".join(self.make())
-
 
 def kb_json(entry_json: Callable[[], Iterable[bytes]], rest: dict) -> JsonPieces:
     """A knowledge base's stored JSON from its entries' JSON (`entry_json()` gives them as
     `KnowledgeBase.entry_json` does: not made again) and its other top-level values (`rest`:
     the synonyms)."""
-    tail = b"".join(b", " + json.dumps(key).encode("utf-8") + b": " + json.dumps(value, ensure_ascii=False).encode("utf-8")
-                    for key, value in rest.items()) + b"}"
-
-    def make() -> Iterator[bytes]:
-        yield b'{"entries": ['
-        for i, item in enumerate(entry_json()):
-            yield b", " + item if i else item
-        yield b"]" + tail
-    return JsonPieces(make)
+    return JsonPieces(lambda: _json_pieces({"entries": _Dumped(entry_json()), **rest}))
 
 
 def revision_row(content: dict | JsonPieces, content_hash: str, author: str, note: str = "",
@@ -97,7 +97,7 @@ def revision_row(content: dict | JsonPieces, content_hash: str, author: str, not
     """The row of a new revision, ready for `RevisionStore.insert`; `content` is the plain data
     or its JSON (`kb_json`)."""
     return {"created_at": now(), "author": author, "note": note, "content_hash": content_hash,
-            "content": content if isinstance(content, JsonPieces) else _json_utf8(content),
+            "content": content if isinstance(content, JsonPieces) else b"".join(_json_pieces(content)),
             "source_digest": source_digest}
 
 
@@ -197,7 +197,6 @@ class RevisionStore:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self.table = db["kb_revisions"]
 
     def add(self, content: dict | JsonPieces, content_hash: str, author: str, note: str = "",
             source_digest: str | None = None, base: int | None | object = ...) -> Revision:
@@ -232,8 +231,6 @@ class RevisionStore:
         # room made first (a CAST to TEXT would make the whole text in memory).
         content = row["content"]
         pieces = content if isinstance(content, JsonPieces) else None
-        if pieces is not None and not hasattr(self.db.conn, "blobopen"):  # no incremental blob I/O
-            content, pieces = bytes(pieces), None
         if pieces is not None:  # room made first, then written piece by piece
             value, content = "zeroblob(?)", sum(map(len, pieces.make()))
         else:
@@ -315,9 +312,6 @@ def documents_from_file(path: str, rev_id: int) -> Iterator[dict]:
 def _documents(conn: sqlite3.Connection, rev_id: int, get: Callable[..., Revision]) -> Iterator[dict]:
     try:
         blob = conn.blobopen("kb_revisions", "content", rev_id, readonly=True)
-    except AttributeError:  # an SQLite module without incremental blob I/O: parsed whole
-        yield get(rev_id).content
-        return
     except sqlite3.OperationalError:  # no such row: RevisionNotFound, as `get` says it
         get(rev_id, content=False)
         raise
