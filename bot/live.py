@@ -160,9 +160,7 @@ class LiveKnowledge:
         """The current revision in the database and its knowledge base."""
         rev = self.revisions.current(content=False)
         if rev is None:
-            kb, rev = self._load()
-            self.served = rev.header()
-            return kb, rev
+            return self.load()
         return self.knowledge(rev), rev
 
     def knowledge(self, rev: Revision) -> KnowledgeBase:
