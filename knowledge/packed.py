@@ -2,7 +2,7 @@
 
 At 10,000 entries the texts of every entry in three languages, as Python objects, take over
 100 MB, while a running bot reads a handful of entries per question (the ones it ranks and the
-one it shows). `PackedEntries` keeps each entry as its canonical JSON (the form `data_hash`
+one it shows). `PackedEntries` keeps each entry as its canonical JSON (the form the content hash
 hashes and a revision stores), compressed (Zstandard), with its id and kind beside it; reading an
 entry decompresses it, and the last few hundred read are kept as objects. The canonical JSON
 is also what hashing and storing a revision need, so they use it as it is instead of making it
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import zstandard
 
-from .schema import Entry, Evidence, Source
+from .schema import Entry, Evidence, Source, canonical_json
 
 # Entries kept as objects once read: every entry the bundled knowledge base has, and at 10,000
 # entries the ones recent questions ranked (a few megabytes).
@@ -45,9 +45,8 @@ def _decompress(data: bytes) -> bytes:
     return decompressor.decompress(data)
 
 
-def canonical_json(data: dict) -> bytes:
-    """An entry's plain data as `data_hash` dumps it (sorted keys, no spaces), in UTF-8."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _pack(entry: Entry) -> bytes:
+    return _compress(canonical_json(entry.to_data()))
 
 
 def entry_from_data(data: dict) -> Entry:
@@ -84,7 +83,7 @@ class PackedEntries(Sequence[Entry]):
 
     def append(self, entry: Entry) -> None:
         """Add an entry at the end (while a loader makes the sequence; it is not changed after)."""
-        self._packs.append(_compress(canonical_json(entry.to_data())))
+        self._packs.append(_pack(entry))
         self.ids.append(entry.id)
         self.kinds.append(entry.kind)
 
@@ -128,7 +127,7 @@ class PackedEntries(Sequence[Entry]):
         """A copy with entry `i` replaced; the other entries' packs are shared, not made again."""
         copy = PackedEntries()
         copy._packs, copy.ids, copy.kinds = list(self._packs), list(self.ids), list(self.kinds)
-        copy._packs[i] = _compress(canonical_json(entry.to_data()))
+        copy._packs[i] = _pack(entry)
         copy.ids[i], copy.kinds[i] = entry.id, entry.kind
         return copy
 
@@ -150,7 +149,3 @@ class PackedEntries(Sequence[Entry]):
 
     def __repr__(self) -> str:
         return f"PackedEntries({len(self)} entries)"
-
-    def packed_bytes(self) -> int:
-        """The bytes of the compressed entries (for figures)."""
-        return sum(map(len, self._packs))

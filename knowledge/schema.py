@@ -160,28 +160,29 @@ class KnowledgeBase:
         pack = getattr(self.entries, "json", None)
         if pack is not None:
             return (pack(i) for i in range(len(self.entries)))
-        return (_dump(e.to_data()).encode("utf-8") for e in self.entries)
+        return (canonical_json(e.to_data()) for e in self.entries)
 
     def content_hash(self) -> str:
-        """A SHA-256 of the canonical JSON form: equal content, equal hash (`data_hash`)."""
+        """A SHA-256 of the canonical JSON form of `to_data()`: equal content, equal hash. Hashed
+        piece by piece (an entry at a time): the same digest without the whole JSON text (tens
+        of megabytes at 10,000 entries) in memory at once."""
         parts: dict[str, Iterable[bytes] | bytes] = {"entries": self.entry_json()}
         if self.synonyms:
-            parts["synonyms"] = _dump(self.synonym_data()).encode("utf-8")
+            parts["synonyms"] = canonical_json(self.synonym_data())
         return _hash_parts(parts)
 
 
-def _dump(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def canonical_json(value) -> bytes:
+    """`value` as the content hash dumps it (sorted keys, no spaces), in UTF-8."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _hash_parts(parts: dict[str, Iterable[bytes] | bytes]) -> str:
-    """The SHA-256 of `json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",",
-    ":"))`, given each top-level value's JSON: for a list, an iterable of its items' JSON; for any
-    other value, its JSON as bytes. Hashed piece by piece: the same digest without the whole JSON
-    text (tens of megabytes at 10,000 entries) in memory at once."""
+    """The SHA-256 of the canonical JSON of a document, given each top-level value's canonical
+    JSON: for a list, an iterable of its items'; for any other value, its own."""
     digest = hashlib.sha256(b"{")
     for i, key in enumerate(sorted(parts)):
-        digest.update((b"," if i else b"") + _dump(key).encode("utf-8") + b":")
+        digest.update((b"," if i else b"") + canonical_json(key) + b":")
         value = parts[key]
         if isinstance(value, bytes):
             digest.update(value)
@@ -192,10 +193,3 @@ def _hash_parts(parts: dict[str, Iterable[bytes] | bytes]) -> str:
         digest.update(b"]")
     digest.update(b"}")
     return digest.hexdigest()
-
-
-def data_hash(data: dict) -> str:
-    """`KnowledgeBase.content_hash` of the knowledge base whose `to_data()` is `data` (for a
-    caller that has the data already: it is not made twice)."""
-    return _hash_parts({key: (_dump(item).encode("utf-8") for item in value) if isinstance(value, list)
-                        else _dump(value).encode("utf-8") for key, value in data.items()})
