@@ -240,6 +240,9 @@ class _Checker:
     def err(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
 
+    def missing_related(self, file: str, line: int, entry_id: str, ref: str) -> None:
+        self.err(file, line, f"entry {entry_id!r}: related id {ref!r} does not exist")
+
     def languages(self, file: str, raw: dict, line: int, field: str):
         """(language, value, line) of a language mapping, reporting unknown languages."""
         for lang, value in raw.items():
@@ -470,7 +473,7 @@ def build(documents) -> KnowledgeBase:
             related_refs.extend((name, rel_line, entry.id, r) for r in entry.related)
     for name, line, entry_id, ref in related_refs:
         if ref not in seen:
-            check.err(name, line, f"entry {entry_id!r}: related id {ref!r} does not exist")
+            check.missing_related(name, line, entry_id, ref)
     if not entries and not check.problems:  # e.g. an empty file from a failed export: never a KB
         check.err(first or "knowledge base", 0,
                   "no entries: a knowledge base needs at least one entry")
@@ -547,7 +550,7 @@ def load_text(text: str | bytes, name: str = "upload.yaml") -> KnowledgeBase:
 
 def load_data(data: dict, name: str = "revision") -> KnowledgeBase:
     """Load a knowledge base from its plain structure (a stored revision, a JSON export)."""
-    return build([(name, data)])
+    return load_documents([data], name)
 
 
 def with_entry(kb: KnowledgeBase, data: dict, name: str = "change") -> KnowledgeBase:
@@ -561,7 +564,7 @@ def with_entry(kb: KnowledgeBase, data: dict, name: str = "change") -> Knowledge
         check.err(name, 1, f"no entry {entry.id!r} to replace")
     for ref in entry.related if entry is not None else ():
         if ref not in kb:
-            check.err(name, 1, f"entry {entry.id!r}: related id {ref!r} does not exist")
+            check.missing_related(name, 1, entry.id, ref)
     if check.problems:
         raise KnowledgeBaseInvalid(check.problems)
     entries = kb.entries
