@@ -238,12 +238,12 @@ class Matcher:
             chunks: dict[str, list[str]] = {}
             runs: dict[str, int] = {}
 
-            reuse = _unchanged(previous, kb)
+            reuse = _reusable(previous, kb)
 
             def rows():
                 for entry in self._entries:  # each text normalised once, for the index and the Khmer words
-                    j = reuse.get(entry.id)
-                    if j is not None and previous._entries[j] == entry:
+                    j = reuse.index(entry.id) if reuse is not None else None
+                    if j is not None and reuse.entries[j] == entry:
                         _count_khmer_runs(entry, {}, runs)
                         yield previous._index.row(j)
                         continue
@@ -666,27 +666,18 @@ class Matcher:
         return best, second
 
 
-def _unchanged(previous: Matcher | None, kb: KnowledgeBase) -> dict[str, int]:
-    """Entry ids of `previous` with their positions, where its rows may serve `kb` (the same
-    synonyms: an entry equal to the previous one is then tokenised the same)."""
+def _reusable(previous: Matcher | None, kb: KnowledgeBase) -> KnowledgeBase | None:
+    """The knowledge base of `previous`, whose index rows may serve `kb`'s equal entries (the same
+    synonyms: an equal entry is then tokenised the same), or None."""
     if previous is None or previous.kb.synonyms != kb.synonyms:
-        return {}
-    return {entry_id: j for j, entry_id in enumerate(getattr(previous._entries, "ids", None)
-                                                    or [e.id for e in previous._entries])}
+        return None
+    return previous.kb
 
 
 @lru_cache(maxsize=1)
 def _everyday_khmer() -> frozenset[str]:
     """The tokens of the romanized lexicon's Khmer words: everyday words, not topics."""
     return frozenset(t for km in lexicon() for t in words(normalize(km)))
-
-
-def _khmer_words(kb: KnowledgeBase) -> dict[str, int]:
-    """The Khmer words of the knowledge base (as written, before stemming), with their counts."""
-    runs: dict[str, int] = {}
-    for entry in kb.entries:
-        _count_khmer_runs(entry, {}, runs)
-    return _khmer_counts(runs)
 
 
 def _count_khmer_runs(entry: Entry, normalized: dict[str, str], runs: dict[str, int]) -> None:
