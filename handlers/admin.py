@@ -170,9 +170,11 @@ def removal_warning(svc: Services, change: Change) -> str:
     return f"⚠️ This removes {change.removals} entries (more than {limit}): Apply will ask you to confirm."
 
 
-def apply_buttons(token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton("✅ Apply", callback_data=f"adm:apply:{token}"),
-                                  InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
+def apply_buttons(token: str, removals: int | None = None) -> InlineKeyboardMarkup:
+    """Apply / Cancel; with `removals`, the confirmation of a change that removes that many entries."""
+    first = (InlineKeyboardButton("✅ Apply", callback_data=f"adm:apply:{token}") if removals is None else
+             InlineKeyboardButton(f"🗑 Yes, remove {removals} entries", callback_data=f"adm:force:{token}"))
+    return InlineKeyboardMarkup([[first, InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
 
 
 async def offer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, who: int, change: Change, name: str,
@@ -291,12 +293,9 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         token = pending(context).remember(pending(context).uploads, (owner, change, name))
         ids = ", ".join(i for i, _ in change.diff.removed[:40])
         more = f" and {exc.count - 40} more" if exc.count > 40 else ""
-        buttons = InlineKeyboardMarkup([[
-            InlineKeyboardButton(f"🗑 Yes, remove {exc.count} entries", callback_data=f"adm:force:{token}"),
-            InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
         await query.edit_message_text(f"{name}: this removes {exc.count} entries: {ids}{more}.\n"
                                       f"Are you sure? Nothing is lost: /rollback {change.base.id} brings them back.",
-                                      reply_markup=buttons)
+                                      reply_markup=apply_buttons(token, exc.count))
         return
     except RevisionConflict as exc:
         svc.audit.record(str(who), "change refused", f"{name}: prepared on revision {exc.base}, "
@@ -306,12 +305,8 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     except StorageUnavailable as exc:  # still pending: the same button tries again
         token = pending(context).remember(pending(context).uploads, (owner, change, name))
-        buttons = InlineKeyboardMarkup([[
-            InlineKeyboardButton("✅ Apply" if action == "apply" else f"🗑 Yes, remove {change.removals} entries",
-                                 callback_data=f"adm:{action}:{token}"),
-            InlineKeyboardButton("✖ Cancel", callback_data=f"adm:cancel:{token}")]])
         await query.edit_message_text(f"{name}: " + not_saved_text(exc, "Tap the button again in a minute."),
-                                      reply_markup=buttons)
+                                      reply_markup=apply_buttons(token, None if action == "apply" else change.removals))
         return
     await query.edit_message_text(f"Applied: revision {rev.id} is now live ({len(change.kb)} entries; "
                                   f"{summary(change.diff)}).")
